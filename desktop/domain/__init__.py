@@ -1,0 +1,1 @@
+"""Entities, roles, policy and errors, in plain Python."""

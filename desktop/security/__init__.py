@@ -1,0 +1,1 @@
+"""TOTP, otpauth URIs, the unlock window, passwords and encryption, without Qt or SQL."""

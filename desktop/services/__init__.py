@@ -1,0 +1,1 @@
+"""Use cases. Every permission and step-up check happens in this package."""

@@ -1,0 +1,149 @@
+"""What the services need from storage, as protocols.
+
+Storage implements these and turns its own exceptions into domain errors,
+so nothing here knows about SQL.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from desktop.domain.entities import (
+    ApplicationSummary,
+    Environment,
+    SecurityDetails,
+    Team,
+    User,
+)
+from desktop.domain.policy import Policy
+from desktop.domain.roles import TeamRole
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user_id: int
+    password_hash: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class EnrolmentState:
+    confirmed_at: datetime | None
+    last_step: int | None
+    last_verified_at: datetime | None
+    failure_count: int
+    locked_until: datetime | None
+
+
+class ApplicationSort(StrEnum):
+    NAME = "name"
+    TEAM = "team"
+    ENVIRONMENT = "environment"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class ApplicationQuery:
+    """One page of applications that `user_id` may see, in a stable order."""
+
+    user_id: int
+    see_all_teams: bool
+    filter_text: str = ""
+    team_id: int | None = None
+    sort: ApplicationSort = ApplicationSort.NAME
+    descending: bool = False
+    after: tuple[str, int] | None = None
+    """Keyset cursor: the sort key and id of the last row already loaded."""
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    actor_id: int | None
+    actor: str
+    action: str
+    target: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SecurityDetailsChange:
+    application_id: int
+    expected_version: int
+    public_key: str
+    callback_urls: tuple[str, ...]
+
+
+class Store(Protocol):
+    """The database as the services see it."""
+
+    @property
+    def description(self) -> str: ...
+
+    def is_demo(self) -> bool: ...
+
+    def load_policy(self) -> Policy: ...
+
+    # Users and membership
+    def find_credentials(self, username_key: str) -> Credentials | None: ...
+
+    def get_user(self, user_id: int) -> User | None: ...
+
+    def team_role(self, user_id: int, team_id: int) -> TeamRole | None: ...
+
+    # Browsing
+    def list_teams(self, user_id: int, see_all: bool) -> list[Team]: ...
+
+    def list_applications(self, query: ApplicationQuery) -> list[ApplicationSummary]: ...
+
+    def count_applications(self, query: ApplicationQuery) -> int: ...
+
+    def get_application(self, application_id: int) -> ApplicationSummary | None: ...
+
+    def find_applications(
+        self, team_name_key: str, name_key: str, environment: Environment | None
+    ) -> list[ApplicationSummary]: ...
+
+    # Security details
+    def load_security_details(self, application_id: int) -> SecurityDetails: ...
+
+    def reveal_api_secret(self, api_key_id: int, audit: AuditRecord) -> str:
+        """Write `audit`, then return the decrypted secret of one of the keys."""
+        ...
+
+    def api_key_application(self, api_key_id: int) -> int | None: ...
+
+    def save_security_details(self, change: SecurityDetailsChange, audit: AuditRecord) -> int:
+        """Save if the version still matches, with `audit` in the same transaction.
+
+        Returns the new version; raises ConflictError if someone saved first.
+        """
+        ...
+
+    # MFA enrolment
+    def enrolment_state(self, user_id: int) -> EnrolmentState | None: ...
+
+    def totp_secret(self, user_id: int) -> str: ...
+
+    def start_enrolment(self, user_id: int, secret: str, now: datetime) -> None: ...
+
+    def accept_step(
+        self, user_id: int, step: int, now: datetime, audit: AuditRecord, confirm: bool
+    ) -> bool:
+        """Accept `step` only if it is above the last accepted one; True if this call won."""
+        ...
+
+    def record_failure(
+        self, user_id: int, now: datetime, limit: int, lockout_until: datetime, audit: AuditRecord
+    ) -> int:
+        """Count a failed code in SQL; lock until `lockout_until` at `limit`. Return the count."""
+        ...
+
+    def burn_step(self, user_id: int, step: int) -> None: ...
+
+    def burned_steps(self, user_id: int) -> set[int]: ...
+
+    # Audit
+    def add_audit(self, record: AuditRecord) -> None: ...

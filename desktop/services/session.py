@@ -1,0 +1,23 @@
+"""The signed-in session: who is signed in and their unlock window, in memory only."""
+
+from dataclasses import dataclass, field
+
+from desktop.domain.entities import User
+from desktop.security.unlock import UnlockWindow
+
+
+@dataclass
+class SignedInSession:
+    user: User
+    unlock: UnlockWindow
+    accepted_steps: set[int] = field(default_factory=set)
+    """Time steps this session had accepted, to tell a user's own replay from another's."""
+
+    def record_activity(self) -> None:
+        self.unlock.record_activity()
+
+    def lock(self) -> None:
+        self.unlock.close()
+
+    def audit_actor(self) -> str:
+        return self.user.username

@@ -1,0 +1,48 @@
+"""Open the database the command line names, with the demo rules applied."""
+
+import logging
+from pathlib import Path
+
+from desktop import paths
+from desktop.domain.errors import StorageError
+from desktop.security.clock import Clock
+from desktop.storage.engine import resolve_target
+from desktop.storage.seed import seed_demo
+from desktop.storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+def open_store(
+    database: str | None, *, demo: bool, key_file: Path | None, clock: Clock
+) -> SqlStore:
+    """Open `database` (or the default file); with `demo`, create and seed the demo one.
+
+    `--demo` refuses a server URL and any database that holds real users, so
+    the published demo passwords never reach a real database.
+    """
+    if database is None:
+        database = str(paths.demo_database() if demo else paths.default_database())
+    target = resolve_target(database)
+    if demo and target.path is None:
+        raise StorageError(
+            f"--demo works only with a local demo file, not with {target.display}. "
+            "Leave out --demo to use a shared database."
+        )
+    if target.path is not None:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqlStore.open(target, key_file or paths.default_key_file(demo), now=clock.now())
+    try:
+        if demo:
+            if store.is_empty():
+                seed_demo(store, clock.now())
+            elif not store.is_demo():
+                raise StorageError(
+                    f"{target.display} is not a demo database, so --demo will not use it. "
+                    "Leave out --demo, or give --database a new file name."
+                )
+    except BaseException:
+        store.close()
+        raise
+    log.debug("Database ready: %s (demo: %s)", target.display, store.is_demo())
+    return store

@@ -1,0 +1,631 @@
+"""The SQL implementation of the services' Store protocol."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.domain.entities import (
+    ApiKeyInfo,
+    ApplicationSummary,
+    Environment,
+    SecurityDetails,
+    Team,
+    User,
+)
+from desktop.domain.errors import ConflictError, NotFound, StorageError
+from desktop.domain.policy import Policy, StepUpMode, StepUpScope
+from desktop.domain.roles import GlobalRole, TeamRole
+from desktop.domain.text import fold
+from desktop.security.encryption import SecretBox
+from desktop.services.ports import (
+    ApplicationQuery,
+    ApplicationSort,
+    AuditRecord,
+    Credentials,
+    EnrolmentState,
+    SecurityDetailsChange,
+)
+from desktop.storage import engine as engine_setup
+from desktop.storage.engine import DatabaseTarget
+from desktop.storage.models import (
+    ApiKeyRow,
+    ApplicationRow,
+    AuditRow,
+    BurnedStepRow,
+    CallbackUrlRow,
+    EnrolmentRow,
+    MembershipRow,
+    PolicyRow,
+    TeamRow,
+    UserRow,
+)
+
+log = logging.getLogger(__name__)
+
+_LIKE_ESCAPE = "\\"
+
+
+def api_secret_context(client_id: str) -> str:
+    return f"api-secret:{client_id}"
+
+
+def totp_secret_context(user_id: int) -> str:
+    return f"totp-secret:{user_id}"
+
+
+def like_pattern(text: str) -> str:
+    """Build a LIKE pattern matching `text` anywhere, with % and _ taken literally."""
+    escaped = (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
+
+class SqlStore:
+    def __init__(self, engine: Engine, target: DatabaseTarget, box: SecretBox) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._box = box
+        self.target = target
+
+    @classmethod
+    def open(cls, target: DatabaseTarget, key_file: Path, *, now: datetime) -> "SqlStore":
+        """Open (creating if needed) and migrate the database, then check the data key."""
+        engine = engine_setup.create_database_engine(target)
+        try:
+            engine_setup.migrate(engine, target)
+            with Session(engine) as session, session.begin():
+                if engine_setup.read_meta(session, engine_setup.META_CREATED_AT) is None:
+                    engine_setup.write_meta(
+                        session, engine_setup.META_CREATED_AT, now.isoformat().encode()
+                    )
+                if session.get(PolicyRow, 1) is None:
+                    session.add(_policy_row(Policy()))
+                box = engine_setup.unlock_data_key(session, key_file)
+        except DBAPIError as error:
+            engine.dispose()
+            raise StorageError(engine_setup.describe_database_error(target, error)) from error
+        except BaseException:
+            engine.dispose()
+            raise
+        log.debug("Opened database %s", target.display)
+        return cls(engine, target, box)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def description(self) -> str:
+        return self.target.display
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except DBAPIError as error:
+            log.warning("Database error on %s: %s", self.target.display, type(error).__name__)
+            raise StorageError(
+                engine_setup.describe_database_error(self.target, error)
+            ) from error
+
+    # Database facts
+
+    def is_demo(self) -> bool:
+        with self._transaction() as session:
+            return engine_setup.read_meta(session, engine_setup.META_DEMO) == b"1"
+
+    def mark_demo(self) -> None:
+        with self._transaction() as session:
+            engine_setup.write_meta(session, engine_setup.META_DEMO, b"1")
+
+    def is_empty(self) -> bool:
+        with self._transaction() as session:
+            return session.scalar(select(UserRow.id).limit(1)) is None
+
+    def load_policy(self) -> Policy:
+        with self._transaction() as session:
+            row = session.get(PolicyRow, 1)
+            created = engine_setup.read_meta(session, engine_setup.META_CREATED_AT)
+        if row is None:
+            return Policy()
+        enforced = row.enforced_from
+        if enforced is None and created is not None:
+            enforced = datetime.fromisoformat(created.decode())
+        return Policy(
+            scope=StepUpScope(row.scope),
+            unlock_window=timedelta(seconds=row.window_seconds),
+            idle_limit=timedelta(seconds=row.idle_seconds),
+            failure_limit=row.failure_limit,
+            lockout=timedelta(seconds=row.lockout_seconds),
+            enforced_from=enforced,
+            mode=StepUpMode(row.mode),
+            issuer=row.issuer,
+        )
+
+    # Users and membership
+
+    def find_credentials(self, username_key: str) -> Credentials | None:
+        with self._transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.username_key == username_key))
+            if row is None:
+                return None
+            return Credentials(row.id, row.password_hash, row.active)
+
+    def get_user(self, user_id: int) -> User | None:
+        with self._transaction() as session:
+            row = session.get(UserRow, user_id)
+            return None if row is None else _user(row)
+
+    def team_role(self, user_id: int, team_id: int) -> TeamRole | None:
+        with self._transaction() as session:
+            role = session.scalar(
+                select(MembershipRow.role).where(
+                    MembershipRow.user_id == user_id, MembershipRow.team_id == team_id
+                )
+            )
+        return None if role is None else TeamRole(role)
+
+    # Creating records (the demo seed and administration)
+
+    def create_user(
+        self,
+        username: str,
+        password_hash: str,
+        *,
+        display_name: str,
+        email: str | None,
+        now: datetime,
+        global_role: GlobalRole | None = None,
+        active: bool = True,
+    ) -> int:
+        with self._transaction() as session:
+            row = UserRow(
+                username=username,
+                username_key=fold(username),
+                display_name=display_name,
+                email=email,
+                password_hash=password_hash,
+                active=active,
+                global_role=None if global_role is None else global_role.value,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def create_team(self, name: str, description: str = "") -> int:
+        with self._transaction() as session:
+            row = TeamRow(name=name, name_key=fold(name), description=description)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def add_member(self, user_id: int, team_id: int, role: TeamRole) -> None:
+        with self._transaction() as session:
+            session.add(MembershipRow(user_id=user_id, team_id=team_id, role=role.value))
+
+    def create_applications(
+        self, team_id: int, specs: list[tuple[str, Environment]], status: str = "active"
+    ) -> list[int]:
+        with self._transaction() as session:
+            rows = [
+                ApplicationRow(
+                    team_id=team_id,
+                    name=name,
+                    name_key=fold(name),
+                    environment=environment.value,
+                    status=status,
+                    public_key="",
+                    version=1,
+                )
+                for name, environment in specs
+            ]
+            session.add_all(rows)
+            session.flush()
+            return [row.id for row in rows]
+
+    def set_callback_urls(self, application_id: int, urls: list[str]) -> None:
+        with self._transaction() as session:
+            session.execute(
+                delete(CallbackUrlRow).where(CallbackUrlRow.application_id == application_id)
+            )
+            for position, url in enumerate(urls):
+                session.add(
+                    CallbackUrlRow(application_id=application_id, position=position, url=url)
+                )
+
+    # Browsing
+
+    def list_teams(self, user_id: int, see_all: bool) -> list[Team]:
+        membership = (
+            select(MembershipRow.team_id, MembershipRow.role)
+            .where(MembershipRow.user_id == user_id)
+            .subquery()
+        )
+        statement = (
+            select(TeamRow, membership.c.role)
+            .outerjoin(membership, membership.c.team_id == TeamRow.id)
+            .order_by(TeamRow.name_key, TeamRow.id)
+        )
+        if not see_all:
+            statement = statement.where(membership.c.role.is_not(None))
+        with self._transaction() as session:
+            return [
+                Team(row.id, row.name, row.description, None if role is None else TeamRole(role))
+                for row, role in session.execute(statement)
+            ]
+
+    def list_applications(self, query: ApplicationQuery) -> list[ApplicationSummary]:
+        sort_column = _sort_column(query.sort)
+        statement = self._application_select(query).add_columns(sort_column)
+        if query.after is not None:
+            value, last_id = query.after
+            if query.descending:
+                statement = statement.where(
+                    or_(sort_column < value, and_(sort_column == value, ApplicationRow.id < last_id))
+                )
+            else:
+                statement = statement.where(
+                    or_(sort_column > value, and_(sort_column == value, ApplicationRow.id > last_id))
+                )
+        if query.descending:
+            statement = statement.order_by(sort_column.desc(), ApplicationRow.id.desc())
+        else:
+            statement = statement.order_by(sort_column, ApplicationRow.id)
+        statement = statement.limit(query.limit)
+        with self._transaction() as session:
+            return [_application(app, team_name) for app, team_name, _ in session.execute(statement)]
+
+    def count_applications(self, query: ApplicationQuery) -> int:
+        statement = select(func.count()).select_from(self._application_select(query).subquery())
+        with self._transaction() as session:
+            return session.scalar(statement) or 0
+
+    @staticmethod
+    def _application_select(query: ApplicationQuery):  # type: ignore[no-untyped-def]
+        statement = select(ApplicationRow, TeamRow.name).join(
+            TeamRow, TeamRow.id == ApplicationRow.team_id
+        )
+        if not query.see_all_teams:
+            statement = statement.where(
+                ApplicationRow.team_id.in_(
+                    select(MembershipRow.team_id).where(MembershipRow.user_id == query.user_id)
+                )
+            )
+        if query.team_id is not None:
+            statement = statement.where(ApplicationRow.team_id == query.team_id)
+        if query.filter_text:
+            pattern = like_pattern(fold(query.filter_text))
+            statement = statement.where(
+                or_(
+                    ApplicationRow.name_key.like(pattern, escape=_LIKE_ESCAPE),
+                    TeamRow.name_key.like(pattern, escape=_LIKE_ESCAPE),
+                )
+            )
+        return statement
+
+    def get_application(self, application_id: int) -> ApplicationSummary | None:
+        statement = (
+            select(ApplicationRow, TeamRow.name)
+            .join(TeamRow, TeamRow.id == ApplicationRow.team_id)
+            .where(ApplicationRow.id == application_id)
+        )
+        with self._transaction() as session:
+            found = session.execute(statement).first()
+        return None if found is None else _application(found[0], found[1])
+
+    def find_applications(
+        self, team_name_key: str, name_key: str, environment: Environment | None
+    ) -> list[ApplicationSummary]:
+        statement = (
+            select(ApplicationRow, TeamRow.name)
+            .join(TeamRow, TeamRow.id == ApplicationRow.team_id)
+            .where(TeamRow.name_key == team_name_key, ApplicationRow.name_key == name_key)
+            .order_by(ApplicationRow.environment, ApplicationRow.id)
+        )
+        if environment is not None:
+            statement = statement.where(ApplicationRow.environment == environment.value)
+        with self._transaction() as session:
+            return [_application(app, team) for app, team in session.execute(statement)]
+
+    # Security details
+
+    def load_security_details(self, application_id: int) -> SecurityDetails:
+        with self._transaction() as session:
+            found = session.execute(
+                select(ApplicationRow, TeamRow.name)
+                .join(TeamRow, TeamRow.id == ApplicationRow.team_id)
+                .where(ApplicationRow.id == application_id)
+            ).first()
+            if found is None:
+                raise NotFound(f"Application {application_id} does not exist.")
+            app, team_name = found
+            keys = session.scalars(
+                select(ApiKeyRow)
+                .where(ApiKeyRow.application_id == application_id)
+                .order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+            ).all()
+            urls = session.scalars(
+                select(CallbackUrlRow.url)
+                .where(CallbackUrlRow.application_id == application_id)
+                .order_by(CallbackUrlRow.position)
+            ).all()
+            return SecurityDetails(
+                application=_application(app, team_name),
+                api_keys=tuple(_api_key(key) for key in keys),
+                public_key=app.public_key,
+                callback_urls=tuple(urls),
+                version=app.version,
+            )
+
+    def api_key_application(self, api_key_id: int) -> int | None:
+        with self._transaction() as session:
+            return session.scalar(
+                select(ApiKeyRow.application_id).where(ApiKeyRow.id == api_key_id)
+            )
+
+    def reveal_api_secret(self, api_key_id: int, audit: AuditRecord) -> str:
+        with self._transaction() as session:
+            row = session.get(ApiKeyRow, api_key_id)
+            if row is None:
+                raise NotFound(f"API key {api_key_id} does not exist.")
+            client_id, ciphertext = row.client_id, row.secret_ciphertext
+            _add_audit(session, audit)
+        return self._box.decrypt(ciphertext, api_secret_context(client_id))
+
+    def add_api_key(
+        self, application_id: int, client_id: str, secret: str, now: datetime
+    ) -> int:
+        with self._transaction() as session:
+            row = ApiKeyRow(
+                application_id=application_id,
+                client_id=client_id,
+                secret_ciphertext=self._box.encrypt(secret, api_secret_context(client_id)),
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def save_security_details(self, change: SecurityDetailsChange, audit: AuditRecord) -> int:
+        new_version = change.expected_version + 1
+        with self._transaction() as session:
+            result = session.execute(
+                update(ApplicationRow)
+                .where(
+                    ApplicationRow.id == change.application_id,
+                    ApplicationRow.version == change.expected_version,
+                )
+                .values(public_key=change.public_key, version=new_version)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(
+                    "Someone else saved this application's security details first. "
+                    "Reload them, then make your change again."
+                )
+            session.execute(
+                delete(CallbackUrlRow).where(CallbackUrlRow.application_id == change.application_id)
+            )
+            for position, url in enumerate(change.callback_urls):
+                session.add(
+                    CallbackUrlRow(
+                        application_id=change.application_id, position=position, url=url
+                    )
+                )
+            _add_audit(session, audit)
+        return new_version
+
+    # MFA enrolment
+
+    def enrolment_state(self, user_id: int) -> EnrolmentState | None:
+        with self._transaction() as session:
+            row = session.get(EnrolmentRow, user_id)
+            if row is None:
+                return None
+            return EnrolmentState(
+                row.confirmed_at,
+                row.last_step,
+                row.last_verified_at,
+                row.failure_count,
+                row.locked_until,
+            )
+
+    def totp_secret(self, user_id: int) -> str:
+        with self._transaction() as session:
+            ciphertext = session.scalar(
+                select(EnrolmentRow.secret_ciphertext).where(EnrolmentRow.user_id == user_id)
+            )
+        if ciphertext is None:
+            raise NotFound(f"User {user_id} has no authenticator enrolment.")
+        return self._box.decrypt(ciphertext, totp_secret_context(user_id))
+
+    def start_enrolment(self, user_id: int, secret: str, now: datetime) -> None:
+        ciphertext = self._box.encrypt(secret, totp_secret_context(user_id))
+        with self._transaction() as session:
+            session.execute(delete(BurnedStepRow).where(BurnedStepRow.user_id == user_id))
+            session.execute(delete(EnrolmentRow).where(EnrolmentRow.user_id == user_id))
+            session.add(
+                EnrolmentRow(
+                    user_id=user_id,
+                    secret_ciphertext=ciphertext,
+                    created_at=now,
+                    failure_count=0,
+                )
+            )
+
+    def accept_step(
+        self, user_id: int, step: int, now: datetime, audit: AuditRecord, confirm: bool
+    ) -> bool:
+        # The row count of this one conditional update decides: two desks or a
+        # double click racing with the same code cannot both be accepted.
+        values: dict[str, object] = {
+            "last_step": step,
+            "last_verified_at": now,
+            "failure_count": 0,
+            "locked_until": None,
+        }
+        if confirm:
+            values["confirmed_at"] = func.coalesce(EnrolmentRow.confirmed_at, now)
+        not_burned = ~select(BurnedStepRow.step).where(
+            BurnedStepRow.user_id == user_id, BurnedStepRow.step == step
+        ).exists()
+        with self._transaction() as session:
+            result = session.execute(
+                update(EnrolmentRow)
+                .where(
+                    EnrolmentRow.user_id == user_id,
+                    or_(EnrolmentRow.last_step.is_(None), EnrolmentRow.last_step < step),
+                    not_burned,
+                )
+                .values(values)
+            )
+            accepted = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            if accepted:
+                _add_audit(session, audit)
+        return accepted
+
+    def record_failure(
+        self, user_id: int, now: datetime, limit: int, lockout_until: datetime, audit: AuditRecord
+    ) -> int:
+        reaches_limit = EnrolmentRow.failure_count + 1 >= limit
+        with self._transaction() as session:
+            session.execute(
+                update(EnrolmentRow)
+                .where(EnrolmentRow.user_id == user_id)
+                .values(
+                    failure_count=EnrolmentRow.failure_count + 1,
+                    locked_until=_case(reaches_limit, lockout_until, EnrolmentRow.locked_until),
+                )
+            )
+            _add_audit(session, audit)
+            count = session.scalar(
+                select(EnrolmentRow.failure_count).where(EnrolmentRow.user_id == user_id)
+            )
+        return count or 0
+
+    def burn_step(self, user_id: int, step: int) -> None:
+        with self._transaction() as session:
+            exists = session.get(BurnedStepRow, (user_id, step))
+            if exists is None:
+                session.add(BurnedStepRow(user_id=user_id, step=step))
+
+    def burned_steps(self, user_id: int) -> set[int]:
+        with self._transaction() as session:
+            return set(
+                session.scalars(select(BurnedStepRow.step).where(BurnedStepRow.user_id == user_id))
+            )
+
+    # Audit
+
+    def add_audit(self, record: AuditRecord) -> None:
+        with self._transaction() as session:
+            _add_audit(session, record)
+
+    def count_audit(self, action: str) -> int:
+        with self._transaction() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(AuditRow).where(AuditRow.action == action)
+                )
+                or 0
+            )
+
+
+def _case(
+    condition: ColumnElement[bool], then: object, otherwise: object
+) -> ColumnElement[object]:
+    return case((condition, literal(then)), else_=otherwise)  # type: ignore[arg-type]
+
+
+def _add_audit(session: Session, record: AuditRecord) -> None:
+    session.execute(
+        insert(AuditRow).values(
+            occurred_at=datetime.now(UTC),
+            actor_id=record.actor_id,
+            actor=record.actor,
+            action=record.action,
+            target=record.target,
+            outcome=record.outcome,
+            detail=record.detail,
+        )
+    )
+
+
+def _sort_column(sort: ApplicationSort) -> ColumnElement[str]:
+    return {
+        ApplicationSort.NAME: ApplicationRow.name_key,
+        ApplicationSort.TEAM: TeamRow.name_key,
+        ApplicationSort.ENVIRONMENT: ApplicationRow.environment,
+        ApplicationSort.STATUS: ApplicationRow.status,
+    }[sort]
+
+
+def _policy_row(policy: Policy) -> PolicyRow:
+    return PolicyRow(
+        id=1,
+        scope=policy.scope.value,
+        window_seconds=int(policy.unlock_window.total_seconds()),
+        idle_seconds=int(policy.idle_limit.total_seconds()),
+        failure_limit=policy.failure_limit,
+        lockout_seconds=int(policy.lockout.total_seconds()),
+        enforced_from=policy.enforced_from,
+        mode=policy.mode.value,
+        issuer=policy.issuer,
+    )
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        email=row.email,
+        active=row.active,
+        global_role=None if row.global_role is None else GlobalRole(row.global_role),
+    )
+
+
+def _application(row: ApplicationRow, team_name: str) -> ApplicationSummary:
+    return ApplicationSummary(
+        id=row.id,
+        name=row.name,
+        team_id=row.team_id,
+        team_name=team_name,
+        environment=Environment(row.environment),
+        status=row.status,
+    )
+
+
+def _api_key(row: ApiKeyRow) -> ApiKeyInfo:
+    return ApiKeyInfo(
+        id=row.id,
+        client_id=row.client_id,
+        created_at=row.created_at,
+        rotated_at=row.rotated_at,
+        valid_until=row.valid_until,
+        revoked_at=row.revoked_at,
+        version=row.version,
+    )
+
+
