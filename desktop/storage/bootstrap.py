@@ -18,8 +18,8 @@ def open_store(
 ) -> SqlStore:
     """Open `database` (or the default file); with `demo`, create and seed the demo one.
 
-    `--demo` refuses a server URL and any database that holds real users, so
-    the published demo passwords never reach a real database.
+    `--demo` refuses a server URL and any existing database not marked as a
+    demo, so the published demo passwords never reach a real database.
     """
     if database is None:
         database = str(paths.demo_database() if demo else paths.default_database())
@@ -29,18 +29,24 @@ def open_store(
             f"--demo works only with a local demo file, not with {target.display}. "
             "Leave out --demo to use a shared database."
         )
+    # SQLite treats an empty file as a new database.
+    is_new_file = target.path is not None and (
+        not target.path.exists() or target.path.stat().st_size == 0
+    )
     if target.path is not None:
         target.path.parent.mkdir(parents=True, exist_ok=True)
     store = SqlStore.open(target, key_file or paths.default_key_file(demo), now=clock.now())
     try:
         if demo:
-            if store.is_empty():
-                seed_demo(store, clock.now())
-            elif not store.is_demo():
+            # A database created without --demo is refused even while it has no
+            # users, so its first users never share the published demo passwords.
+            if not (is_new_file or store.is_demo()):
                 raise StorageError(
                     f"{target.display} is not a demo database, so --demo will not use it. "
                     "Leave out --demo, or give --database a new file name."
                 )
+            if store.is_empty():
+                seed_demo(store, clock.now())
     except BaseException:
         store.close()
         raise

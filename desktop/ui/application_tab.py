@@ -1,0 +1,172 @@
+"""One opened application: an overview and, for those allowed, Security details."""
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.entities import ApplicationSummary
+from desktop.domain.errors import NotFound, PermissionDenied, StepUpRequired
+from desktop.services.security_details import SecurityDetailsService
+from desktop.services.session import SignedInSession
+from desktop.ui.clipboard import SecretClipboard
+from desktop.ui.credentials_editor import CredentialsEditor
+from desktop.ui.unlock_monitor import UnlockMonitor
+
+log = logging.getLogger(__name__)
+
+SECURITY_DETAILS = "Security details"
+
+StepUpPrompt = Callable[[str], bool]
+"""Shows the step-up dialog with a reason; True once the session is unlocked."""
+
+
+class SecurityDetailsPanel(QStackedWidget):
+    """Shows a locked page until the service hands over the details."""
+
+    def __init__(
+        self,
+        application: ApplicationSummary,
+        security: SecurityDetailsService,
+        session: SignedInSession,
+        monitor: UnlockMonitor,
+        clipboard: SecretClipboard,
+        prompt_step_up: StepUpPrompt,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._application = application
+        self._security = security
+        self._session = session
+        self._monitor = monitor
+        self._prompt_step_up = prompt_step_up
+
+        self._locked_page = QWidget()
+        locked_layout = QVBoxLayout(self._locked_page)
+        self._locked_text = QLabel()
+        self._locked_text.setWordWrap(True)
+        self._locked_text.setAccessibleName("Security details status")
+        self._unlock_button = QPushButton("&Unlock security details…")
+        self._unlock_button.setAccessibleName("Unlock security details")
+        self._unlock_button.clicked.connect(self.open_details)
+        locked_layout.addWidget(self._locked_text)
+        locked_layout.addWidget(self._unlock_button)
+        locked_layout.addStretch()
+
+        self.editor = CredentialsEditor(security, session, clipboard, self.guarded)
+        self.editor.lock_requested.connect(monitor.lock_now)
+        self.addWidget(self._locked_page)
+        self.addWidget(self.editor)
+        monitor.locked.connect(self.lock)
+        self._set_locked("Security details are locked.")
+
+    @property
+    def is_unlocked(self) -> bool:
+        return self.currentWidget() is self.editor
+
+    def open_details(self) -> None:
+        details = self.guarded(lambda: self._security.load(self._session, self._application.id))
+        if details is None:
+            return
+        self.editor.show_details(details)  # type: ignore[arg-type]
+        self.setCurrentWidget(self.editor)
+        self._monitor.refresh()
+
+    def guarded(self, call: Callable[[], object]) -> object:
+        """Run a service call, asking for step-up once if the service requires it.
+
+        Returns None when the call was refused or the user cancelled.
+        """
+        for attempt in range(2):
+            try:
+                return call()
+            except StepUpRequired:
+                self.lock()
+                if attempt == 1 or not self._prompt_step_up(
+                    f"{self._application.team_name} / {self._application.name} "
+                    f"({self._application.environment.value}) needs a fresh verification."
+                ):
+                    return None
+                self._monitor.refresh()
+            except (PermissionDenied, NotFound) as error:
+                log.warning(
+                    "Security details of application %s refused: %s",
+                    self._application.id,
+                    type(error).__name__,
+                )
+                self._set_locked(str(error))
+                self._unlock_button.setEnabled(False)
+                self.editor.wipe()
+                return None
+        return None
+
+    def lock(self) -> None:
+        self.editor.wipe()
+        self._set_locked("Security details are locked. Unlock them to see or change them.")
+
+    def _set_locked(self, text: str) -> None:
+        self._locked_text.setText(text)
+        self.setCurrentWidget(self._locked_page)
+
+
+class ApplicationTab(QWidget):
+    def __init__(
+        self,
+        application: ApplicationSummary,
+        security: SecurityDetailsService,
+        session: SignedInSession,
+        monitor: UnlockMonitor,
+        clipboard: SecretClipboard,
+        prompt_step_up: StepUpPrompt,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.application = application
+        self.setAccessibleName(f"{application.team_name} / {application.name}")
+        self.sections = QTabWidget()
+        self.sections.setAccessibleName("Application sections")
+        self.sections.addTab(self._overview(application), "&Overview")
+        self.security_panel: SecurityDetailsPanel | None = None
+        # The role check happens in the service; a viewer gets no tab at all.
+        if security.may_open(session, application.id):
+            self.security_panel = SecurityDetailsPanel(
+                application, security, session, monitor, clipboard, prompt_step_up
+            )
+            self.security_panel.setAccessibleName(SECURITY_DETAILS)
+            index = self.sections.addTab(self.security_panel, "Security &details")
+            self.sections.tabBar().setAccessibleTabName(index, SECURITY_DETAILS)
+        self.sections.currentChanged.connect(self._section_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.sections)
+
+    def show_security_details(self) -> None:
+        if self.security_panel is not None:
+            self.sections.setCurrentWidget(self.security_panel)
+
+    def _section_changed(self, index: int) -> None:
+        panel = self.security_panel
+        if panel is not None and self.sections.widget(index) is panel and not panel.is_unlocked:
+            panel.open_details()
+
+    @staticmethod
+    def _overview(application: ApplicationSummary) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        for label, value in (
+            ("Team:", application.team_name),
+            ("Application:", application.name),
+            ("Environment:", application.environment.value.capitalize()),
+            ("Status:", application.status.capitalize()),
+        ):
+            field = QLabel(value)
+            field.setAccessibleName(label.rstrip(":"))
+            form.addRow(label, field)
+        return page

@@ -1,0 +1,278 @@
+"""The workspace: a sidebar of teams and applications, application tabs, a status bar."""
+
+import logging
+from datetime import timedelta
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.domain.entities import ApplicationSummary
+from desktop.domain.errors import InvalidInput, NotFound
+from desktop.services.bundle import Services
+from desktop.services.session import SignedInSession
+from desktop.ui.application_tab import ApplicationTab
+from desktop.ui.clipboard import SecretClipboard
+from desktop.ui.models import ApplicationRole, ApplicationsModel, TeamsModel, TeamsRole
+from desktop.ui.step_up_dialog import StepUpDialog
+from desktop.ui.timers import TimerFactory
+from desktop.ui.unlock_monitor import UnlockMonitor
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(
+        self,
+        services: Services,
+        session: SignedInSession,
+        timers: TimerFactory,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._session = session
+        self.setWindowTitle(f"{APP_NAME} – {session.user.display_name}")
+        self.monitor = UnlockMonitor(session, timers, self)
+        self.clipboard = SecretClipboard(timers, self)
+        self.monitor.locked.connect(self.clipboard.clear)
+
+        self.teams_model = TeamsModel(services.browse, session, parent=self)
+        self.applications_model = ApplicationsModel(services.browse, session, parent=self)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Open applications")
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+
+        splitter = QSplitter()
+        splitter.addWidget(self._sidebar())
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 700])
+        self.setCentralWidget(splitter)
+        self._build_menus()
+        self._build_status_bar()
+
+        self.monitor.remaining_changed.connect(self._show_remaining)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.monitor)
+        self.monitor.refresh()
+
+    # Construction
+
+    def _sidebar(self) -> QWidget:
+        self.teams_view = QTreeView()
+        self.teams_view.setAccessibleName("Teams")
+        self.teams_view.setModel(self.teams_model)
+        self.teams_view.setHeaderHidden(True)
+        self.teams_view.activated.connect(self._team_item_activated)
+
+        self.filter_field = QLineEdit()
+        self.filter_field.setAccessibleName("Filter applications")
+        self.filter_field.setPlaceholderText("Filter applications by name or team")
+        self.filter_field.setClearButtonEnabled(True)
+        self.filter_field.textChanged.connect(self.applications_model.set_filter_text)
+        filter_label = QLabel("&Filter:")
+        filter_label.setBuddy(self.filter_field)
+
+        self.applications_view = QTableView()
+        self.applications_view.setAccessibleName("Applications")
+        self.applications_view.setModel(self.applications_model)
+        self.applications_view.setSortingEnabled(True)
+        self.applications_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.applications_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.applications_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.applications_view.verticalHeader().hide()
+        self.applications_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.applications_view.horizontalHeader().setStretchLastSection(True)
+        self.applications_view.activated.connect(self._application_activated)
+
+        teams_label = QLabel("&Teams")
+        teams_label.setBuddy(self.teams_view)
+        applications_label = QLabel("&Applications")
+        applications_label.setBuddy(self.applications_view)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(teams_label)
+        top_layout.addWidget(self.teams_view)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(applications_label)
+        bottom_layout.addWidget(filter_label)
+        bottom_layout.addWidget(self.filter_field)
+        bottom_layout.addWidget(self.applications_view)
+
+        sidebar = QSplitter(Qt.Orientation.Vertical)
+        sidebar.setAccessibleName("Sidebar")
+        sidebar.addWidget(top)
+        sidebar.addWidget(bottom)
+        sidebar.setSizes([250, 450])
+        return sidebar
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.lock_action = QAction("&Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.monitor.lock_now)
+        sign_out = QAction("Sign &out", self)
+        sign_out.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        sign_out.triggered.connect(self.sign_out_requested)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addActions([self.lock_action, sign_out])
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        find = QAction("&Find application", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.filter_field.setFocus)
+        close_tab = QAction("&Close tab", self)
+        close_tab.setShortcut(QKeySequence.StandardKey.Close)
+        close_tab.triggered.connect(lambda: self._close_tab(self.tabs.currentIndex()))
+        view_menu.addActions([find, close_tab])
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        user = self._session.user
+        self.user_label = QLabel(f"Signed in as {user.display_name} ({user.username})")
+        self.user_label.setAccessibleName("Signed-in user")
+        database = QLabel(self._services.database_name)
+        database.setAccessibleName("Database")
+        bar.addWidget(self.user_label)
+        bar.addWidget(database)
+        if self._services.is_demo:
+            badge = QLabel(" DEMO ")
+            badge.setAccessibleName("Demo database")
+            badge.setToolTip("This is a demo database with published passwords.")
+            badge.setStyleSheet(
+                "QLabel { background: #b35c00; color: white; font-weight: bold; "
+                "border-radius: 3px; }"
+            )
+            bar.addWidget(badge)
+        self.step_up_label = QLabel()
+        self.step_up_label.setAccessibleName("Step-up state")
+        self.countdown = QLabel()
+        self.countdown.setAccessibleName("Unlock time remaining")
+        bar.addPermanentWidget(self.step_up_label)
+        bar.addPermanentWidget(self.countdown)
+
+    # Behaviour
+
+    def _show_remaining(self, remaining: timedelta) -> None:
+        if remaining > timedelta(0):
+            seconds = int(remaining.total_seconds())
+            self.step_up_label.setText("Unlocked")
+            self.countdown.setText(f"{seconds // 60:02d}:{seconds % 60:02d}")
+            self.countdown.setToolTip("Time until security details lock again")
+        else:
+            self.step_up_label.setText("Locked")
+            self.countdown.setText("")
+
+    def prompt_step_up(self, reason: str) -> bool:
+        dialog = StepUpDialog(self._services.stepup, self._session, reason, self)
+        try:
+            verified = dialog.exec() == StepUpDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+        self.monitor.refresh()
+        return verified
+
+    def _team_item_activated(self, index: QModelIndex) -> None:
+        application = index.data(TeamsRole.SUMMARY)
+        if isinstance(application, ApplicationSummary):
+            self.open_application(application)
+
+    def _application_activated(self, index: QModelIndex) -> None:
+        application = index.data(ApplicationRole.SUMMARY)
+        if isinstance(application, ApplicationSummary):
+            self.open_application(application)
+
+    def open_application(self, application: ApplicationSummary) -> ApplicationTab:
+        for index in range(self.tabs.count()):
+            tab = self.tabs.widget(index)
+            if isinstance(tab, ApplicationTab) and tab.application.id == application.id:
+                self.tabs.setCurrentIndex(index)
+                return tab
+        tab = ApplicationTab(
+            application,
+            self._services.security,
+            self._session,
+            self.monitor,
+            self.clipboard,
+            self.prompt_step_up,
+        )
+        title = f"{application.name} ({application.environment.value})"
+        index = self.tabs.addTab(tab, title)
+        self.tabs.setTabToolTip(index, f"{application.team_name} / {title}")
+        self.tabs.setCurrentIndex(index)
+        log.debug("Opened application %s", application.id)
+        return tab
+
+    def open_reference(self, reference: str) -> ApplicationTab | None:
+        """Open `TEAM/APPLICATION[@ENVIRONMENT]`, asking which one when several match."""
+        try:
+            matches = self._services.browse.resolve(self._session, reference)
+        except (NotFound, InvalidInput) as error:
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return None
+        chosen = matches[0]
+        if len(matches) > 1:
+            labels = [f"{m.team_name} / {m.name} ({m.environment.value})" for m in matches]
+            label, ok = QInputDialog.getItem(
+                self, APP_NAME, f"Several applications match '{reference}'. Open:", labels, 0, False
+            )
+            if not ok:
+                return None
+            chosen = matches[labels.index(label)]
+        return self.open_application(chosen)
+
+    def _close_tab(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if tab is None:
+            return
+        self.tabs.removeTab(index)
+        if isinstance(tab, ApplicationTab) and tab.security_panel is not None:
+            tab.security_panel.lock()
+        tab.deleteLater()
+
+    def lock_and_clear(self) -> None:
+        """Lock the session and wipe every secret, as sign-out and quit require."""
+        self.monitor.lock_now()
+        self.clipboard.clear()
+        self.monitor.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.monitor)
+        while self.tabs.count():
+            self._close_tab(0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.lock_and_clear()
+        super().closeEvent(event)
