@@ -1,12 +1,13 @@
-"""Where StepDesk keeps its files: the user's folders, never the program's own."""
+"""Locations of StepDesk's files: the user's folders, never the program's own."""
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 
 from desktop import APP_NAME
 
-_APP_AUTHOR = False  # no vendor folder level on Windows
+_APP_AUTHOR: Literal[False] = False  # no vendor folder level on Windows
 
 
 def data_dir() -> Path:
@@ -30,5 +31,5 @@ def demo_database() -> Path:
 
 
 def default_key_file(demo: bool) -> Path:
-    """Return the key file path; the demo database has its own key, so losing one never blocks the other."""
+    """Return the default key file; the demo database has its own, so neither blocks the other."""
     return config_dir() / ("demo.key" if demo else "stepdesk.key")

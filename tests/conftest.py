@@ -1,17 +1,22 @@
 """Fixtures shared by every test: isolated user folders, a clock, a real SQLite store."""
 
 import os
-from collections.abc import Iterator
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop.services.bundle import Services  # noqa: E402
-from desktop.storage.bootstrap import open_store  # noqa: E402
-from desktop.storage.store import SqlStore  # noqa: E402
-from tests.clocks import ManualClock  # noqa: E402
+from desktop.services.bundle import Services
+from desktop.storage.bootstrap import open_store
+from desktop.storage.store import SqlStore
+from tests.clocks import ManualClock
+from tests.timers import ManualTimerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +39,44 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+@pytest.fixture(scope="session")
+def seeded_demo_files(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[datetime], tuple[Path, Path]]:
+    """Return a function that gives a seeded demo database and its key file for a start time.
+
+    Seeding hashes six passwords with Argon2 (about 0.7 s), so each start time
+    is seeded once per test run and every test gets its own copy.
+    """
+    seeded: dict[datetime, tuple[Path, Path]] = {}
+
+    def files_for(now: datetime) -> tuple[Path, Path]:
+        if now not in seeded:
+            folder = tmp_path_factory.mktemp("seeded-demo")
+            database, key_file = folder / "demo.sqlite3", folder / "demo.key"
+            open_store(str(database), demo=True, key_file=key_file, clock=ManualClock(now)).close()
+            seeded[now] = (database, key_file)
+        return seeded[now]
+
+    return files_for
+
+
 @pytest.fixture
-def demo_store(tmp_path: Path, clock: ManualClock) -> Iterator[SqlStore]:
-    store = open_store(
-        str(tmp_path / "demo.sqlite3"), demo=True, key_file=tmp_path / "demo.key", clock=clock
-    )
+def demo_store(
+    tmp_path: Path,
+    clock: ManualClock,
+    seeded_demo_files: Callable[[datetime], tuple[Path, Path]],
+) -> Iterator[SqlStore]:
+    """Open a private copy of the demo database, seeded at the clock's start time."""
+    seeded_database, seeded_key_file = seeded_demo_files(clock.now())
+    database, key_file = tmp_path / "demo.sqlite3", tmp_path / "demo.key"
+    with (
+        closing(sqlite3.connect(seeded_database)) as source,
+        closing(sqlite3.connect(database)) as copy,
+    ):
+        source.backup(copy)
+    shutil.copy(seeded_key_file, key_file)  # keeps the owner-only mode
+    store = open_store(str(database), demo=True, key_file=key_file, clock=clock)
     yield store
     store.close()
 
@@ -46,3 +84,12 @@ def demo_store(tmp_path: Path, clock: ManualClock) -> Iterator[SqlStore]:
 @pytest.fixture
 def services(demo_store: SqlStore, clock: ManualClock) -> Services:
     return Services.create(demo_store, clock)
+
+
+@pytest.fixture
+def timers() -> Iterator[ManualTimerFactory]:
+    """Hand-fired timers; a test that leaves one running fails."""
+    factory = ManualTimerFactory()
+    yield factory
+    left = factory.running()
+    assert not left, f"{len(left)} timer(s) still running at the end of the test"

@@ -22,6 +22,7 @@ from desktop.domain.entities import ApplicationSummary, Environment
 from desktop.services.bundle import Services
 from desktop.services.ports import AuditRecord
 from desktop.storage.store import SqlStore
+from desktop.ui.application import DeskController
 from desktop.ui.application_tab import ApplicationTab
 from desktop.ui.main_window import MainWindow
 from desktop.ui.sign_in import SignInDialog
@@ -130,7 +131,7 @@ def test_owner_steps_up_edits_and_window_locks(
     callbacks = find(tab, QPlainTextEdit, "Callback URLs")
     callbacks.setPlainText("https://checkout.example.co.uk/cb\nhttp://127.0.0.1:8400/cb")
     qtbot.mouseClick(find(tab, QPushButton, "Save"), Qt.MouseButton.LeftButton)
-    saved = services.security.load(window._session, application.id)  # noqa: SLF001
+    saved = services.security.load(window._session, application.id)
     assert saved.callback_urls == (
         "https://checkout.example.co.uk/cb",
         "http://127.0.0.1:8400/cb",
@@ -245,4 +246,60 @@ def test_main_window_lists_views_by_name(
     find(window, QLineEdit, "Filter applications").setText("refunds")
     assert window.applications_model.rowCount() == 2
     assert isinstance(window.tabs, QTabWidget)
+    window.close()
+
+
+def test_controller_opens_reference_after_sign_in(
+    qtbot: QtBot, services: Services, timers: ManualTimerFactory
+) -> None:
+    controller = DeskController(services, timers, open_reference="Payments/Refunds@production")
+    controller.start()
+    dialog = controller.sign_in_dialog
+    # The controller owns and deletes its dialog and window, so qtbot does not track them.
+    assert dialog is not None
+    qtbot.keyClicks(find(dialog, QLineEdit, "Username"), OWNER[0])
+    qtbot.keyClicks(find(dialog, QLineEdit, "Password"), OWNER[1])
+    qtbot.mouseClick(find(dialog, QPushButton, "Sign in"), Qt.MouseButton.LeftButton)
+    window = controller.window
+    assert window is not None
+    tab = window.tabs.currentWidget()
+    assert isinstance(tab, ApplicationTab)
+    assert (tab.application.name, tab.application.environment) == (
+        "Refunds",
+        Environment.PRODUCTION,
+    )
+    assert tab.security_panel is not None
+    assert not tab.security_panel.is_unlocked
+    assert find(tab, QLineEdit, "API secret").text() == ""
+    seen = when_dialog_opens(cancel)
+    tab.show_security_details()
+    assert seen == ["Verify it's you"]
+    controller.window = None  # closing the window must not quit the test's application
+    window.close()
+    qtbot.waitUntil(lambda: not timers.running())
+
+
+def test_wrong_code_shows_message_and_keeps_locked(
+    qtbot: QtBot, services: Services, clock: ManualClock, timers: ManualTimerFactory
+) -> None:
+    window = open_window(qtbot, services, timers, OWNER)
+    tab = window.open_application(production_checkout(window))
+    messages: list[str] = []
+
+    def type_codes(dialog: QDialog) -> None:
+        code_field = find(dialog, QLineEdit, "Authentication code")
+        message = find(dialog, QLabel, "Verification message")
+        for typed in ("12a456", "12345", "000000"):
+            code_field.setText(typed)
+            find(dialog, QPushButton, "Verify").click()
+            messages.append(message.text())
+        dialog.reject()
+
+    when_dialog_opens(type_codes)
+    tab.show_security_details()
+    assert "'12a456' must contain digits only" in messages[0]
+    assert "'12345' has 5 digits" in messages[1]
+    assert messages[2].startswith("That code is not correct")
+    assert tab.security_panel is not None
+    assert not tab.security_panel.is_unlocked
     window.close()

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# The part after the colon when a host name and port were typed without a scheme,
+# as in `example.com:8443/cb`.
+_PORT_AFTER_COLON = re.compile(r"^[0-9]+(/|$)")
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,20 @@ def check_callback_url(raw: str) -> CallbackCheck:
         return CallbackCheck(url, error="The callback URL is empty: enter a full URL.")
     if any(ch.isspace() for ch in url):
         return CallbackCheck(url, error=f"'{url}' contains a space: remove it or encode it as %20.")
+    if not all(" " < ch < "\x7f" for ch in url):
+        # A URI contains printable ASCII only (RFC 3986). Servers compare the registered
+        # string byte for byte, so it must be the encoded form the application sends.
+        # repr() shows an invisible character such as U+200B as an escape.
+        return CallbackCheck(
+            url,
+            error=f"{url!r} contains a non-ASCII or control character: percent-encode it, "
+            "and write an international host name in its xn-- form.",
+        )
     if "#" in url:
         return CallbackCheck(url, error=f"'{url}' has a fragment (#…): remove it.")
     if "*" in url:
         return CallbackCheck(url, error=f"'{url}' contains a wildcard (*): list each URL in full.")
+
     match = _SCHEME.match(url)
     if match is None:
         return CallbackCheck(
@@ -44,6 +57,10 @@ def check_callback_url(raw: str) -> CallbackCheck:
     scheme = match.group(1).lower()
     if scheme in ("http", "https"):
         return _check_web_url(url, scheme)
+    if _PORT_AFTER_COLON.match(url[match.end() :]):
+        return CallbackCheck(
+            url, error=f"'{url}' has a host and port but no scheme: start it with https://."
+        )
     if "." not in scheme:
         return CallbackCheck(
             url,

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from datetime import datetime
 from urllib.parse import quote
 
@@ -32,9 +33,7 @@ def time_step(at: datetime) -> int:
     return int(at.timestamp()) // PERIOD_SECONDS
 
 
-def hotp_code(
-    secret_b32: str, counter: int, *, digits: int = DIGITS, digest: str = "sha1"
-) -> str:
+def hotp_code(secret_b32: str, counter: int, *, digits: int = DIGITS, digest: str = "sha1") -> str:
     """Compute the HOTP value (RFC 4226) for `counter`; a string, so leading zeros stay."""
     hash_function = getattr(hashlib, digest)
     return str(pyotp.HOTP(secret_b32, digits=digits, digest=hash_function).at(counter))
@@ -49,7 +48,8 @@ def normalise_code(typed: str) -> str:
 
     Raises ValueError naming the problem when the rest is not six digits.
     """
-    code = _CODE_SEPARATORS.sub("", typed)
+    # NFKC turns full-width digits from East Asian input methods into ASCII ones.
+    code = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", typed))
     if not code:
         raise ValueError("Enter the 6-digit code from your authenticator app.")
     if not code.isascii() or not code.isdigit():
@@ -63,9 +63,7 @@ def normalise_code(typed: str) -> str:
 
 def matching_steps(secret_b32: str, code: str, steps: range) -> list[int]:
     """Return the steps in `steps` whose code equals `code`, compared in constant time."""
-    return [
-        step for step in steps if hmac.compare_digest(code_at_step(secret_b32, step), code)
-    ]
+    return [step for step in steps if hmac.compare_digest(code_at_step(secret_b32, step), code)]
 
 
 def provisioning_uri(secret_b32: str, issuer: str, account: str) -> str:

@@ -23,7 +23,9 @@ class BrowseService:
 
     def query(self, session: SignedInSession, **criteria: object) -> ApplicationQuery:
         """Build a query for the caller; visibility comes from the database, not the caller."""
-        base = ApplicationQuery(user_id=session.user.id, see_all_teams=self._sees_all_teams(session))
+        base = ApplicationQuery(
+            user_id=session.user.id, see_all_teams=self._sees_all_teams(session)
+        )
         return replace(base, **criteria)  # type: ignore[arg-type]
 
     def applications(self, query: ApplicationQuery) -> list[ApplicationSummary]:
@@ -33,7 +35,7 @@ class BrowseService:
         return self._store.count_applications(query)
 
     def resolve(self, session: SignedInSession, reference: str) -> list[ApplicationSummary]:
-        """Find applications by `TEAM/APPLICATION[@ENVIRONMENT]` among those the caller sees.
+        """Find applications by `TEAM/APPLICATION[@ENVIRONMENT]` among those the caller may see.
 
         An unknown application and one the caller may not see raise the same NotFound.
         """

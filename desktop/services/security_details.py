@@ -10,6 +10,7 @@ import logging
 from desktop.domain.callbacks import check_callback_url
 from desktop.domain.entities import ApplicationSummary, SecurityDetails
 from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
+from desktop.domain.roles import GlobalRole
 from desktop.security.clock import Clock
 from desktop.services.ports import AuditRecord, SecurityDetailsChange, Store
 from desktop.services.session import SignedInSession
@@ -89,7 +90,9 @@ class SecurityDetailsService:
                 detail=f"{len(urls)} callback URL(s)",
             ),
         )
-        log.info("User %s saved security details of application %s", session.user.id, application_id)
+        log.info(
+            "User %s saved security details of application %s", session.user.id, application_id
+        )
         return self._store.load_security_details(application_id)
 
     def _authorise(
@@ -122,20 +125,20 @@ class SecurityDetailsService:
         if application is None:
             raise NotFound(NOT_AVAILABLE)
         role = self._store.team_role(user.id, application.team_id)
-        if role is None or not role.may_open_security_details:
-            if audit:
-                self._store.add_audit(
-                    AuditRecord(
-                        user.id, user.username, action, _target(application), "denied"
-                    )
-                )
-                log.warning(
-                    "User %s was refused %s on application %s", user.id, action, application.id
-                )
-            raise PermissionDenied(
-                "Only the team's owners and app admins may open security details."
+        if user.global_role is GlobalRole.SUPPORT:
+            # The support role never grants access to secrets, and it also
+            # withholds them from a support user who owns or administers the team.
+            reason = "Support accounts may not open security details, whatever their team role."
+        elif role is None or not role.may_open_security_details:
+            reason = "Only the team's owners and app admins may open security details."
+        else:
+            return application
+        if audit:
+            self._store.add_audit(
+                AuditRecord(user.id, user.username, action, _target(application), "denied")
             )
-        return application
+            log.warning("User %s was denied %s on application %s", user.id, action, application.id)
+        raise PermissionDenied(reason)
 
     def _step_up_required(self, application: ApplicationSummary) -> bool:
         policy = self._store.load_policy()

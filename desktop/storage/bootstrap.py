@@ -22,7 +22,9 @@ def open_store(
     demo, so the published demo passwords never reach a real database.
     """
     if database is None:
-        database = str(paths.demo_database() if demo else paths.default_database())
+        default = paths.demo_database() if demo else paths.default_database()
+        _create_data_folder(default.parent)
+        database = str(default)
     target = resolve_target(database)
     if demo and target.path is None:
         raise StorageError(
@@ -33,9 +35,7 @@ def open_store(
     is_new_file = target.path is not None and (
         not target.path.exists() or target.path.stat().st_size == 0
     )
-    if target.path is not None:
-        target.path.parent.mkdir(parents=True, exist_ok=True)
-    store = SqlStore.open(target, key_file or paths.default_key_file(demo), now=clock.now())
+    store = SqlStore.open(target, key_file or paths.default_key_file(demo), clock=clock)
     try:
         if demo:
             # A database created without --demo is refused even while it has no
@@ -52,3 +52,14 @@ def open_store(
         raise
     log.debug("Database ready: %s (demo: %s)", target.display, store.is_demo())
     return store
+
+
+def _create_data_folder(folder: Path) -> None:
+    """Create the user's data folder, which does not exist before the first start."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"The data folder {folder} cannot be created ({error}). "
+            "Give --database a file in a folder you can write to."
+        ) from error

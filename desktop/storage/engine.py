@@ -169,8 +169,8 @@ def write_meta(session: Session, key: str, value: bytes) -> None:
 def unlock_data_key(session: Session, key_file: Path) -> SecretBox:
     """Load the data key and check it against the database's key id and verifier.
 
-    A new key is created only when the database has no key id and holds no
-    encrypted data; otherwise a missing or different key is an error, so no
+    A new key is created only when the database has no key id and contains no
+    encrypted data. Otherwise a missing or different key is an error, so no
     secret is ever written under a second key.
     """
     stored_id = read_meta(session, META_KEY_ID)
@@ -183,8 +183,8 @@ def unlock_data_key(session: Session, key_file: Path) -> SecretBox:
         box = SecretBox(key)
     else:
         raise EncryptionKeyError(
-            f"The key file {key_file} is missing, but this database holds encrypted "
-            "secrets. Restore the key file from your backup, or pass --key-file."
+            f"The key file {key_file} is missing, but this database was set up with a "
+            "key. Restore the key file from your backup, or pass --key-file."
         )
     if stored_id is None:
         write_meta(session, META_KEY_ID, box.key_id.encode("ascii"))

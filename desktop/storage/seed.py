@@ -31,12 +31,8 @@ DEMO_USERS = (
     DemoUser("olivia", "demo-owner-2026", "Olivia Owner", "olivia@example.co.uk"),
     DemoUser("adam", "demo-appadmin-2026", "Adam App-Admin", "adam@example.co.uk"),
     DemoUser("vera", "demo-viewer-2026", "Vera Viewer", "vera@example.co.uk"),
-    DemoUser(
-        "sam", "demo-support-2026", "Sam Support", "sam@example.co.uk", GlobalRole.SUPPORT
-    ),
-    DemoUser(
-        "ada", "demo-admin-2026", "Ada Administrator", None, GlobalRole.ADMINISTRATOR
-    ),
+    DemoUser("sam", "demo-support-2026", "Sam Support", "sam@example.co.uk", GlobalRole.SUPPORT),
+    DemoUser("ada", "demo-admin-2026", "Ada Administrator", None, GlobalRole.ADMINISTRATOR),
     DemoUser("ivan", "demo-inactive-2026", "Ivan Inactive", None, active=False),
 )
 
@@ -111,7 +107,11 @@ def seed_demo(store: SqlStore, now: datetime) -> None:
             store.set_callback_urls(
                 application_id,
                 [f"https://{app_slug}.{slug}.example.co.uk/oauth/callback"]
-                + (["http://127.0.0.1:8400/callback"] if environment != Environment.PRODUCTION else []),
+                + (
+                    ["http://127.0.0.1:8400/callback"]
+                    if environment != Environment.PRODUCTION
+                    else []
+                ),
             )
     for username, team_name, role in DEMO_MEMBERSHIPS:
         store.add_member(user_ids[username], team_ids[team_name], role)

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from desktop.domain.entities import (
     ApiKeyInfo,
@@ -34,6 +34,7 @@ from desktop.domain.errors import ConflictError, NotFound, StorageError
 from desktop.domain.policy import Policy, StepUpMode, StepUpScope
 from desktop.domain.roles import GlobalRole, TeamRole
 from desktop.domain.text import fold
+from desktop.security.clock import Clock
 from desktop.security.encryption import SecretBox
 from desktop.services.ports import (
     ApplicationQuery,
@@ -82,14 +83,17 @@ def like_pattern(text: str) -> str:
 
 
 class SqlStore:
-    def __init__(self, engine: Engine, target: DatabaseTarget, box: SecretBox) -> None:
+    def __init__(
+        self, engine: Engine, target: DatabaseTarget, box: SecretBox, clock: Clock
+    ) -> None:
         self._engine = engine
+        self._clock = clock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._box = box
         self.target = target
 
     @classmethod
-    def open(cls, target: DatabaseTarget, key_file: Path, *, now: datetime) -> "SqlStore":
+    def open(cls, target: DatabaseTarget, key_file: Path, *, clock: Clock) -> "SqlStore":
         """Open (creating if needed) and migrate the database, then check the data key."""
         engine = engine_setup.create_database_engine(target)
         try:
@@ -97,7 +101,7 @@ class SqlStore:
             with Session(engine) as session, session.begin():
                 if engine_setup.read_meta(session, engine_setup.META_CREATED_AT) is None:
                     engine_setup.write_meta(
-                        session, engine_setup.META_CREATED_AT, now.isoformat().encode()
+                        session, engine_setup.META_CREATED_AT, clock.now().isoformat().encode()
                     )
                 if session.get(PolicyRow, 1) is None:
                     session.add(_policy_row(Policy()))
@@ -109,7 +113,7 @@ class SqlStore:
             engine.dispose()
             raise
         log.debug("Opened database %s", target.display)
-        return cls(engine, target, box)
+        return cls(engine, target, box, clock)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -125,9 +129,7 @@ class SqlStore:
                 yield session
         except DBAPIError as error:
             log.warning("Database error on %s: %s", self.target.display, type(error).__name__)
-            raise StorageError(
-                engine_setup.describe_database_error(self.target, error)
-            ) from error
+            raise StorageError(engine_setup.describe_database_error(self.target, error)) from error
 
     # Database facts
 
@@ -283,11 +285,15 @@ class SqlStore:
             value, last_id = query.after
             if query.descending:
                 statement = statement.where(
-                    or_(sort_column < value, and_(sort_column == value, ApplicationRow.id < last_id))
+                    or_(
+                        sort_column < value, and_(sort_column == value, ApplicationRow.id < last_id)
+                    )
                 )
             else:
                 statement = statement.where(
-                    or_(sort_column > value, and_(sort_column == value, ApplicationRow.id > last_id))
+                    or_(
+                        sort_column > value, and_(sort_column == value, ApplicationRow.id > last_id)
+                    )
                 )
         if query.descending:
             statement = statement.order_by(sort_column.desc(), ApplicationRow.id.desc())
@@ -295,7 +301,9 @@ class SqlStore:
             statement = statement.order_by(sort_column, ApplicationRow.id)
         statement = statement.limit(query.limit)
         with self._transaction() as session:
-            return [_application(app, team_name) for app, team_name, _ in session.execute(statement)]
+            return [
+                _application(app, team_name) for app, team_name, _ in session.execute(statement)
+            ]
 
     def count_applications(self, query: ApplicationQuery) -> int:
         statement = select(func.count()).select_from(self._application_select(query).subquery())
@@ -391,12 +399,10 @@ class SqlStore:
             if row is None:
                 raise NotFound(f"API key {api_key_id} does not exist.")
             client_id, ciphertext = row.client_id, row.secret_ciphertext
-            _add_audit(session, audit)
+            _add_audit(session, audit, self._clock.now())
         return self._box.decrypt(ciphertext, api_secret_context(client_id))
 
-    def add_api_key(
-        self, application_id: int, client_id: str, secret: str, now: datetime
-    ) -> int:
+    def add_api_key(self, application_id: int, client_id: str, secret: str, now: datetime) -> int:
         with self._transaction() as session:
             row = ApiKeyRow(
                 application_id=application_id,
@@ -429,11 +435,9 @@ class SqlStore:
             )
             for position, url in enumerate(change.callback_urls):
                 session.add(
-                    CallbackUrlRow(
-                        application_id=change.application_id, position=position, url=url
-                    )
+                    CallbackUrlRow(application_id=change.application_id, position=position, url=url)
                 )
-            _add_audit(session, audit)
+            _add_audit(session, audit, self._clock.now())
         return new_version
 
     # MFA enrolment
@@ -487,9 +491,11 @@ class SqlStore:
         }
         if confirm:
             values["confirmed_at"] = func.coalesce(EnrolmentRow.confirmed_at, now)
-        not_burned = ~select(BurnedStepRow.step).where(
-            BurnedStepRow.user_id == user_id, BurnedStepRow.step == step
-        ).exists()
+        not_burned = (
+            ~select(BurnedStepRow.step)
+            .where(BurnedStepRow.user_id == user_id, BurnedStepRow.step == step)
+            .exists()
+        )
         with self._transaction() as session:
             result = session.execute(
                 update(EnrolmentRow)
@@ -502,7 +508,7 @@ class SqlStore:
             )
             accepted = bool(result.rowcount == 1)  # type: ignore[attr-defined]
             if accepted:
-                _add_audit(session, audit)
+                _add_audit(session, audit, self._clock.now())
         return accepted
 
     def record_failure(
@@ -518,7 +524,7 @@ class SqlStore:
                     locked_until=_case(reaches_limit, lockout_until, EnrolmentRow.locked_until),
                 )
             )
-            _add_audit(session, audit)
+            _add_audit(session, audit, self._clock.now())
             count = session.scalar(
                 select(EnrolmentRow.failure_count).where(EnrolmentRow.user_id == user_id)
             )
@@ -540,7 +546,7 @@ class SqlStore:
 
     def add_audit(self, record: AuditRecord) -> None:
         with self._transaction() as session:
-            _add_audit(session, record)
+            _add_audit(session, record, self._clock.now())
 
     def count_audit(self, action: str) -> int:
         with self._transaction() as session:
@@ -552,16 +558,14 @@ class SqlStore:
             )
 
 
-def _case(
-    condition: ColumnElement[bool], then: object, otherwise: object
-) -> ColumnElement[object]:
-    return case((condition, literal(then)), else_=otherwise)  # type: ignore[arg-type]
+def _case(condition: ColumnElement[bool], then: object, otherwise: object) -> ColumnElement[object]:
+    return case((condition, literal(then)), else_=otherwise)
 
 
-def _add_audit(session: Session, record: AuditRecord) -> None:
+def _add_audit(session: Session, record: AuditRecord, now: datetime) -> None:
     session.execute(
         insert(AuditRow).values(
-            occurred_at=datetime.now(UTC),
+            occurred_at=now,
             actor_id=record.actor_id,
             actor=record.actor,
             action=record.action,
@@ -572,13 +576,14 @@ def _add_audit(session: Session, record: AuditRecord) -> None:
     )
 
 
-def _sort_column(sort: ApplicationSort) -> ColumnElement[str]:
-    return {
+def _sort_column(sort: ApplicationSort) -> InstrumentedAttribute[str]:
+    columns: dict[ApplicationSort, InstrumentedAttribute[str]] = {
         ApplicationSort.NAME: ApplicationRow.name_key,
         ApplicationSort.TEAM: TeamRow.name_key,
         ApplicationSort.ENVIRONMENT: ApplicationRow.environment,
         ApplicationSort.STATUS: ApplicationRow.status,
-    }[sort]
+    }
+    return columns[sort]
 
 
 def _policy_row(policy: Policy) -> PolicyRow:
@@ -627,5 +632,3 @@ def _api_key(row: ApiKeyRow) -> ApiKeyInfo:
         revoked_at=row.revoked_at,
         version=row.version,
     )
-
-

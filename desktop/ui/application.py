@@ -49,10 +49,20 @@ def ensure_application() -> QApplication:
     return app
 
 
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal"})
+
+
 def show_startup_error(message: str) -> None:
-    """Show an error before any window exists; a windowed executable has no console."""
-    ensure_application()
-    QMessageBox.critical(None, APP_NAME, message)
+    """Report an error before any window exists, on stderr and in a message box.
+
+    A windowed executable has no console, so the box is what a person sees;
+    on a headless platform nobody could close it, so it is left out there.
+    """
+    if sys.stderr is not None:
+        print(f"{APP_NAME}: {message}", file=sys.stderr)
+    app = ensure_application()
+    if app.platformName() not in HEADLESS_PLATFORMS:
+        QMessageBox.critical(None, APP_NAME, message)
 
 
 class DeskController(QObject):

@@ -2,12 +2,13 @@
 
 No widget here decides that a secret may be shown. The masked secret field
 is empty until `Show secret` fetches the value from the service, which
-checks the role and the unlock window and audits the release; locking
+checks the role and the unlock window and audits the release. Locking
 empties every field and its undo history.
 """
 
 import logging
 from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -29,7 +30,7 @@ from desktop.ui.clipboard import SecretClipboard
 
 log = logging.getLogger(__name__)
 
-SECRET_PLACEHOLDER = "•••••••• hidden – use Show secret"
+SECRET_PLACEHOLDER = "•••••••• hidden – use Show secret"  # noqa: S105 - display text
 
 
 class CredentialsEditor(QWidget):

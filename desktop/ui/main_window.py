@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.monitor.remaining_changed.connect(self._show_remaining)
+        self.teams_model.loading_failed.connect(self._show_loading_error)
+        self.applications_model.loading_failed.connect(self._show_loading_error)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.monitor)
@@ -194,6 +196,10 @@ class MainWindow(QMainWindow):
         else:
             self.step_up_label.setText("Locked")
             self.countdown.setText("")
+
+    def _show_loading_error(self, message: str) -> None:
+        # Shown without a modal box: this runs while a view is fetching rows.
+        self.statusBar().showMessage(message)
 
     def prompt_step_up(self, reason: str) -> bool:
         dialog = StepUpDialog(self._services.stepup, self._session, reason, self)

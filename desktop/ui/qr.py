@@ -15,9 +15,7 @@ QUIET_ZONE_MODULES = 4
 
 def qr_modules(payload: str) -> list[list[bool]]:
     """Return the QR matrix of `payload` without the quiet zone; True is a dark module."""
-    code = qrcode.QRCode(
-        version=None, error_correction=qrcode.constants.ERROR_CORRECT_M, border=0
-    )
+    code = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
@@ -66,7 +64,7 @@ class QrCodeWidget(QWidget):
         return len(self._modules) + 2 * QUIET_ZONE_MODULES
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        # The logical size that holds MODULE_PIXELS device pixels per module,
+        # The logical size that gives MODULE_PIXELS device pixels per module,
         # rounded up so that the whole image fits at any scale factor.
         ratio = self.devicePixelRatioF() or 1.0
         pixels = self._side_modules() * self.MODULE_PIXELS
