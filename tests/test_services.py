@@ -34,6 +34,7 @@ from tests.clocks import ManualClock
 PASSWORDS = {user.username: user.password for user in DEMO_USERS}
 PRODUCTION_APP = "Payments/Checkout@production"
 DEVELOPMENT_APP = "Payments/Checkout@development"
+MAX_DELAY_SECONDS = 31
 MINUTE = 60
 
 SessionFactory = Callable[[str], SignedInSession]
@@ -62,10 +63,20 @@ def first_api_key(store: SqlStore, application: int) -> int:
     return store.load_security_details(application).api_keys[0].id
 
 
-def enrol(services: Services, session: SignedInSession) -> str:
-    """Start an enrolment and return its secret, as the authenticator app reads it."""
+def enrol(services: Services, session: SignedInSession, clock: ManualClock) -> str:
+    """Enrol and activate an authenticator, lock again, and return its secret.
+
+    Activation takes codes from two adjacent steps. The clock then moves on two
+    more steps, so the current and previous codes are both unused.
+    """
     offer = services.stepup.enrolment_offer(session)
-    return parse_qs(urlsplit(offer.uri).query)["secret"][0]
+    secret = parse_qs(urlsplit(offer.uri).query)["secret"][0]
+    services.stepup.verify(session, code_now(secret, clock))
+    clock.advance(totp.PERIOD_SECONDS)
+    services.stepup.verify(session, code_now(secret, clock))
+    clock.advance(2 * totp.PERIOD_SECONDS)
+    session.lock()
+    return secret
 
 
 def code_now(secret: str, clock: ManualClock, steps_ahead: int = 0) -> str:
@@ -116,7 +127,7 @@ def owner(session_of: SessionFactory) -> SignedInSession:
 def verified_owner(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> SignedInSession:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     services.stepup.verify(owner, code_now(secret, clock))
     return owner
 
@@ -251,7 +262,7 @@ def test_verified_owner_loads_production(
 def test_sign_in_verify_load(services: Services, clock: ManualClock, production_app: int) -> None:
     app_admin = services.auth.sign_in("adam", PASSWORDS["adam"])
 
-    services.stepup.verify(app_admin, code_now(enrol(services, app_admin), clock))
+    services.stepup.verify(app_admin, code_now(enrol(services, app_admin, clock), clock))
 
     assert services.security.load(app_admin, production_app).application.id == production_app
 
@@ -292,7 +303,7 @@ def test_sign_out_locks(services: Services, verified_owner: SignedInSession) -> 
 def test_code_with_spaces_accepted(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    code = code_now(enrol(services, owner), clock)
+    code = code_now(enrol(services, owner, clock), clock)
 
     services.stepup.verify(owner, f" {code[:3]} {code[3:]} ")
 
@@ -302,7 +313,7 @@ def test_code_with_spaces_accepted(
 def test_previous_step_accepted(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
 
     services.stepup.verify(owner, code_now(secret, clock, steps_ahead=-1))
 
@@ -310,7 +321,7 @@ def test_previous_step_accepted(
 
 
 def test_next_step_rejected(services: Services, owner: SignedInSession, clock: ManualClock) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
 
     with pytest.raises(CodeRejected):
         services.stepup.verify(owner, code_now(secret, clock, steps_ahead=1))
@@ -321,7 +332,7 @@ def test_next_step_rejected(services: Services, owner: SignedInSession, clock: M
 def test_code_two_steps_old_rejected(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
 
     with pytest.raises(CodeRejected):
         services.stepup.verify(owner, code_now(secret, clock, steps_ahead=-2))
@@ -329,8 +340,10 @@ def test_code_two_steps_old_rejected(
     assert not owner.unlock.is_open()
 
 
-def test_malformed_code_invalid_input(services: Services, owner: SignedInSession) -> None:
-    enrol(services, owner)
+def test_malformed_code_invalid_input(
+    services: Services, owner: SignedInSession, clock: ManualClock
+) -> None:
+    enrol(services, owner, clock)
 
     with pytest.raises(InvalidInput, match="12a456"):
         services.stepup.verify(owner, "12a456")
@@ -339,7 +352,7 @@ def test_malformed_code_invalid_input(services: Services, owner: SignedInSession
 def test_replay_same_session(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    code = code_now(enrol(services, owner), clock)
+    code = code_now(enrol(services, owner, clock), clock)
     services.stepup.verify(owner, code)
 
     with pytest.raises(CodeRejected, match="just used"):
@@ -349,7 +362,7 @@ def test_replay_same_session(
 def test_replay_after_next_step(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    code = code_now(enrol(services, owner), clock)
+    code = code_now(enrol(services, owner, clock), clock)
     services.stepup.verify(owner, code)
     clock.advance(totp.PERIOD_SECONDS)
 
@@ -364,7 +377,7 @@ def test_replay_other_session(
     owner: SignedInSession,
     clock: ManualClock,
 ) -> None:
-    code = code_now(enrol(services, owner), clock)
+    code = code_now(enrol(services, owner, clock), clock)
     services.stepup.verify(owner, code)
     other_desk = session_of("olivia")
 
@@ -379,7 +392,7 @@ def test_replay_other_session(
 def test_wrong_code_counted(
     services: Services, demo_store: SqlStore, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
 
     with pytest.raises(CodeRejected, match="not correct"):
         services.stepup.verify(owner, wrong_code(secret, clock))
@@ -393,7 +406,7 @@ def test_wrong_code_counted(
 def test_success_resets_failures(
     services: Services, demo_store: SqlStore, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     with pytest.raises(CodeRejected):
         services.stepup.verify(owner, wrong_code(secret, clock))
 
@@ -409,13 +422,14 @@ def test_lockout_after_failure_limit(
 ) -> None:
     limit = demo_store.load_policy().failure_limit
     assert limit == 5
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     wrong = wrong_code(secret, clock)
 
     for _ in range(limit - 1):
         with pytest.raises(CodeRejected) as raised:
             services.stepup.verify(owner, wrong)
         assert type(raised.value) is CodeRejected
+        clock.advance(MAX_DELAY_SECONDS)
 
     with pytest.raises(VerificationLocked, match="paused"):
         services.stepup.verify(owner, wrong)
@@ -427,11 +441,12 @@ def test_lockout_after_failure_limit(
 def test_lockout_holds_on_second_desk(
     services: Services, demo_store: SqlStore, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     wrong = wrong_code(secret, clock)
     for _ in range(demo_store.load_policy().failure_limit):
         with pytest.raises(CodeRejected):
             services.stepup.verify(owner, wrong)
+        clock.advance(MAX_DELAY_SECONDS)
     database = database_of(demo_store)
 
     second_store = open_store(
@@ -451,10 +466,30 @@ def test_lockout_holds_on_second_desk(
         second_store.close()
 
 
+def test_failure_delay_grows(
+    services: Services, owner: SignedInSession, clock: ManualClock
+) -> None:
+    secret = enrol(services, owner, clock)
+    wrong = wrong_code(secret, clock)
+    with pytest.raises(CodeRejected, match="That code is not correct") as first:
+        services.stepup.verify(owner, wrong)
+    assert "Wait" not in str(first.value)
+    with pytest.raises(CodeRejected, match="Wait 2 seconds before the next try"):
+        services.stepup.verify(owner, wrong)
+    with pytest.raises(CodeRejected, match="Wait 2 seconds before entering another code"):
+        services.stepup.verify(owner, code_now(secret, clock))
+    clock.advance(2)
+    with pytest.raises(CodeRejected, match="Wait 4 seconds before the next try"):
+        services.stepup.verify(owner, wrong)
+    clock.advance(4)
+    services.stepup.verify(owner, code_now(secret, clock))
+    assert owner.unlock.is_open()
+
+
 def test_drift_ahead_names_minutes(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     five_minutes_ahead = code_now(secret, clock, steps_ahead=10)
 
     with pytest.raises(CodeRejected, match="5 minute") as raised:
@@ -466,7 +501,7 @@ def test_drift_ahead_names_minutes(
 def test_drift_behind_names_minutes(
     services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     seven_minutes_behind = code_now(secret, clock, steps_ahead=-14)
 
     with pytest.raises(CodeRejected, match="7 minute") as raised:
@@ -478,7 +513,7 @@ def test_drift_behind_names_minutes(
 def test_drift_step_never_accepted(
     services: Services, demo_store: SqlStore, owner: SignedInSession, clock: ManualClock
 ) -> None:
-    secret = enrol(services, owner)
+    secret = enrol(services, owner, clock)
     five_minutes_ahead = code_now(secret, clock, steps_ahead=10)
     with pytest.raises(CodeRejected):
         services.stepup.verify(owner, five_minutes_ahead)

@@ -1,5 +1,6 @@
 """End to end through real widgets: sign in, step up with the QR code, edit, lock."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pyotp
@@ -70,13 +71,22 @@ def security_tab_names(tab: ApplicationTab) -> list[str]:
     return [bar.accessibleTabName(index) for index in range(bar.count())]
 
 
-def enrol_and_verify(clock: ManualClock, decoded: list[str]) -> "callable":  # type: ignore[valid-type]
+def enrol_and_verify(clock: ManualClock, decoded: list[str]) -> Callable[[QDialog], None]:
+    """Scan the QR code, enter two codes in a row, and close the recovery codes page."""
+
     def action(dialog: QDialog) -> None:
         uri = decode_qr(find(dialog, QWidget, "QR code"))
         decoded.append(uri)
-        code = pyotp.TOTP(otpauth_secret(uri)).at(clock.now())
-        find(dialog, QLineEdit, "Authentication code").setText(code)
+        authenticator = pyotp.TOTP(otpauth_secret(uri))
+        code_field = find(dialog, QLineEdit, "Authentication code")
+        code_field.setText(authenticator.at(clock.now()))
         find(dialog, QPushButton, "Verify").click()
+        clock.advance(30)
+        code_field.setText(authenticator.at(clock.now()))
+        find(dialog, QPushButton, "Verify").click()
+        codes = find(dialog, QPlainTextEdit, "Recovery codes").toPlainText().splitlines()
+        assert len(codes) == 10
+        find(dialog, QPushButton, "Done").click()
 
     return action
 

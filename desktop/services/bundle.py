@@ -8,6 +8,7 @@ from desktop.services.browse import BrowseService
 from desktop.services.ports import Store
 from desktop.services.security_details import SecurityDetailsService
 from desktop.services.stepup import StepUpService
+from desktop.services.support import PolicyService, SupportService
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Services:
     browse: BrowseService
     stepup: StepUpService
     security: SecurityDetailsService
+    support: SupportService
+    policy: PolicyService
     database_name: str
     is_demo: bool
 
@@ -26,6 +29,8 @@ class Services:
             browse=BrowseService(store),
             stepup=StepUpService(store, clock),
             security=SecurityDetailsService(store, clock),
+            support=SupportService(store),
+            policy=PolicyService(store),
             database_name=store.description,
             is_demo=store.is_demo(),
         )

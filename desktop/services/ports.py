@@ -34,6 +34,37 @@ class EnrolmentState:
     last_verified_at: datetime | None
     failure_count: int
     locked_until: datetime | None
+    last_failure_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignInFailures:
+    count: int
+    last_failed_at: datetime
+
+
+@dataclass(frozen=True)
+class UserMfaStatus:
+    """What support sees of a user's authenticator: never the secret."""
+
+    user: User
+    enrolled_at: datetime | None
+    pending_since: datetime | None
+    last_verified_at: datetime | None
+    locked_until: datetime | None
+    recovery_codes_left: int
+
+
+@dataclass(frozen=True)
+class StoredAuditEvent:
+    occurred_at: datetime
+    actor_id: int | None
+    actor: str
+    action: str
+    target: str
+    outcome: str
+    detail: str
 
 
 class ApplicationSort(StrEnum):
@@ -145,5 +176,66 @@ class Store(Protocol):
 
     def burned_steps(self, user_id: int) -> set[int]: ...
 
+    def store_recovery_codes(self, user_id: int, code_hashes: list[str]) -> None:
+        """Replace the user's recovery codes with these hashes."""
+        ...
+
+    def unused_recovery_codes(self, user_id: int) -> list[tuple[int, str]]:
+        """Return (id, hash) of each recovery code not used yet."""
+        ...
+
+    def use_recovery_code(
+        self, code_id: int, user_id: int, new_secret: str, now: datetime, audit: AuditRecord
+    ) -> bool:
+        """Mark the code used and replace the enrolment with a pending one, in one transaction.
+
+        Returns False if the code was used meanwhile, so it works once only.
+        """
+        ...
+
+    def reset_enrolment(self, user_id: int, audit: AuditRecord) -> None:
+        """Delete the enrolment, its burned steps and recovery codes, with `audit`."""
+        ...
+
+    def sign_in_failures(self, username_key: str) -> SignInFailures | None: ...
+
+    def record_sign_in_failure(self, username_key: str, now: datetime) -> None: ...
+
+    def clear_sign_in_failures(self, username_key: str) -> None: ...
+
+    # Support
+
+    def list_user_mfa(self, filter_text: str, limit: int) -> list[UserMfaStatus]: ...
+
+    def user_mfa(self, user_id: int) -> UserMfaStatus | None: ...
+
+    # Policy and applications
+
+    def save_policy(self, policy: Policy, audit: AuditRecord) -> None: ...
+
+    def change_environment(
+        self,
+        application_id: int,
+        expected_version: int,
+        environment: Environment,
+        audit: AuditRecord,
+    ) -> int:
+        """Move the application; raise ConflictError or InvalidInput. Returns the new version."""
+        ...
+
+    def application_version(self, application_id: int) -> int | None: ...
+
     # Audit
     def add_audit(self, record: AuditRecord) -> None: ...
+
+    def audit_events(
+        self,
+        *,
+        actions: tuple[str, ...] = (),
+        actor_id: int | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[StoredAuditEvent]:
+        """Return matching events, newest first."""
+        ...

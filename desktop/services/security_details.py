@@ -8,7 +8,7 @@ secret: widgets ask it and never decide on their own.
 import logging
 
 from desktop.domain.callbacks import check_callback_url
-from desktop.domain.entities import ApplicationSummary, SecurityDetails
+from desktop.domain.entities import ApplicationSummary, Environment, SecurityDetails
 from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
 from desktop.domain.roles import GlobalRole
 from desktop.security.clock import Clock
@@ -94,6 +94,54 @@ class SecurityDetailsService:
             "User %s saved security details of application %s", session.user.id, application_id
         )
         return self._store.load_security_details(application_id)
+
+    def change_environment(
+        self, session: SignedInSession, application_id: int, environment: Environment
+    ) -> ApplicationSummary:
+        """Move an application to another environment: owners and app admins, after step-up.
+
+        Step-up is required whatever the policy's scope, because moving into or
+        out of production changes what protects its secrets.
+        """
+        application = self._authorise_role(
+            session, application_id, "environment-change", audit=True
+        )
+        if not session.unlock.is_open():
+            self._store.add_audit(
+                AuditRecord(
+                    session.user.id,
+                    session.audit_actor(),
+                    "environment-change",
+                    _target(application),
+                    "step-up-required",
+                )
+            )
+            raise StepUpRequired()
+        if environment is application.environment:
+            return application
+        version = self._store.application_version(application_id)
+        if version is None:
+            raise NotFound(NOT_AVAILABLE)
+        self._store.change_environment(
+            application_id,
+            version,
+            environment,
+            AuditRecord(
+                session.user.id,
+                session.audit_actor(),
+                "environment-change",
+                _target(application),
+                "success",
+                detail=f"{application.environment.value} -> {environment.value}",
+            ),
+        )
+        log.info(
+            "User %s moved application %s to %s", session.user.id, application_id, environment.value
+        )
+        moved = self._store.get_application(application_id)
+        if moved is None:
+            raise NotFound(NOT_AVAILABLE)
+        return moved
 
     def _authorise(
         self, session: SignedInSession, application_id: int, action: str

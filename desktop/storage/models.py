@@ -150,7 +150,17 @@ class EnrolmentRow(Base):
     last_step: Mapped[int | None] = mapped_column(Integer)
     last_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SignInFailureRow(Base):
+    """Failed sign-ins per typed username, known or not, for growing delays."""
+
+    __tablename__ = "sign_in_failures"
+    username_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class BurnedStepRow(Base):

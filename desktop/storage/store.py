@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from desktop.domain.entities import (
@@ -30,7 +30,7 @@ from desktop.domain.entities import (
     Team,
     User,
 )
-from desktop.domain.errors import ConflictError, NotFound, StorageError
+from desktop.domain.errors import ConflictError, InvalidInput, NotFound, StorageError
 from desktop.domain.policy import Policy, StepUpMode, StepUpScope
 from desktop.domain.roles import GlobalRole, TeamRole
 from desktop.domain.text import fold
@@ -43,6 +43,9 @@ from desktop.services.ports import (
     Credentials,
     EnrolmentState,
     SecurityDetailsChange,
+    SignInFailures,
+    StoredAuditEvent,
+    UserMfaStatus,
 )
 from desktop.storage import engine as engine_setup
 from desktop.storage.engine import DatabaseTarget
@@ -55,6 +58,8 @@ from desktop.storage.models import (
     EnrolmentRow,
     MembershipRow,
     PolicyRow,
+    RecoveryCodeRow,
+    SignInFailureRow,
     TeamRow,
     UserRow,
 )
@@ -448,11 +453,13 @@ class SqlStore:
             if row is None:
                 return None
             return EnrolmentState(
-                row.confirmed_at,
-                row.last_step,
-                row.last_verified_at,
-                row.failure_count,
-                row.locked_until,
+                confirmed_at=row.confirmed_at,
+                last_step=row.last_step,
+                last_verified_at=row.last_verified_at,
+                failure_count=row.failure_count,
+                locked_until=row.locked_until,
+                last_failure_at=row.last_failure_at,
+                created_at=row.created_at,
             )
 
     def totp_secret(self, user_id: int) -> str:
@@ -514,21 +521,29 @@ class SqlStore:
     def record_failure(
         self, user_id: int, now: datetime, limit: int, lockout_until: datetime, audit: AuditRecord
     ) -> int:
+        # Counted in SQL so that two desks cannot lose a failure between them. At
+        # the limit, verification locks and the count starts again from zero.
         reaches_limit = EnrolmentRow.failure_count + 1 >= limit
         with self._transaction() as session:
             session.execute(
                 update(EnrolmentRow)
                 .where(EnrolmentRow.user_id == user_id)
                 .values(
-                    failure_count=EnrolmentRow.failure_count + 1,
+                    failure_count=case((reaches_limit, 0), else_=EnrolmentRow.failure_count + 1),
                     locked_until=_case(reaches_limit, lockout_until, EnrolmentRow.locked_until),
+                    last_failure_at=now,
                 )
             )
             _add_audit(session, audit, self._clock.now())
-            count = session.scalar(
-                select(EnrolmentRow.failure_count).where(EnrolmentRow.user_id == user_id)
-            )
-        return count or 0
+            row = session.execute(
+                select(EnrolmentRow.failure_count, EnrolmentRow.locked_until).where(
+                    EnrolmentRow.user_id == user_id
+                )
+            ).first()
+        if row is None:
+            return 0
+        count, locked_until = row
+        return limit if locked_until == lockout_until else int(count)
 
     def burn_step(self, user_id: int, step: int) -> None:
         with self._transaction() as session:
@@ -542,11 +557,209 @@ class SqlStore:
                 session.scalars(select(BurnedStepRow.step).where(BurnedStepRow.user_id == user_id))
             )
 
+    # Recovery codes and resets
+
+    def store_recovery_codes(self, user_id: int, code_hashes: list[str]) -> None:
+        with self._transaction() as session:
+            session.execute(delete(RecoveryCodeRow).where(RecoveryCodeRow.user_id == user_id))
+            session.add_all(RecoveryCodeRow(user_id=user_id, code_hash=h) for h in code_hashes)
+
+    def unused_recovery_codes(self, user_id: int) -> list[tuple[int, str]]:
+        with self._transaction() as session:
+            rows = session.execute(
+                select(RecoveryCodeRow.id, RecoveryCodeRow.code_hash).where(
+                    RecoveryCodeRow.user_id == user_id, RecoveryCodeRow.used_at.is_(None)
+                )
+            )
+            return [(row_id, code_hash) for row_id, code_hash in rows]
+
+    def use_recovery_code(
+        self, code_id: int, user_id: int, new_secret: str, now: datetime, audit: AuditRecord
+    ) -> bool:
+        ciphertext = self._box.encrypt(new_secret, totp_secret_context(user_id))
+        with self._transaction() as session:
+            used = session.execute(
+                update(RecoveryCodeRow)
+                .where(
+                    RecoveryCodeRow.id == code_id,
+                    RecoveryCodeRow.user_id == user_id,
+                    RecoveryCodeRow.used_at.is_(None),
+                )
+                .values(used_at=now)
+            )
+            if used.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            # The old secret is revoked in the same transaction; the remaining
+            # codes stay valid until the new enrolment issues fresh ones.
+            session.execute(delete(BurnedStepRow).where(BurnedStepRow.user_id == user_id))
+            session.execute(delete(EnrolmentRow).where(EnrolmentRow.user_id == user_id))
+            session.add(
+                EnrolmentRow(
+                    user_id=user_id, secret_ciphertext=ciphertext, created_at=now, failure_count=0
+                )
+            )
+            _add_audit(session, audit, self._clock.now())
+        return True
+
+    def reset_enrolment(self, user_id: int, audit: AuditRecord) -> None:
+        with self._transaction() as session:
+            for model in (BurnedStepRow, RecoveryCodeRow, EnrolmentRow):
+                session.execute(delete(model).where(model.user_id == user_id))
+            _add_audit(session, audit, self._clock.now())
+
+    # Sign-in failures
+
+    def sign_in_failures(self, username_key: str) -> SignInFailures | None:
+        with self._transaction() as session:
+            row = session.get(SignInFailureRow, username_key)
+            return None if row is None else SignInFailures(row.failure_count, row.last_failed_at)
+
+    def record_sign_in_failure(self, username_key: str, now: datetime) -> None:
+        with self._transaction() as session:
+            updated = session.execute(
+                update(SignInFailureRow)
+                .where(SignInFailureRow.username_key == username_key)
+                .values(failure_count=SignInFailureRow.failure_count + 1, last_failed_at=now)
+            )
+            if updated.rowcount == 0:  # type: ignore[attr-defined]
+                session.add(
+                    SignInFailureRow(username_key=username_key, failure_count=1, last_failed_at=now)
+                )
+
+    def clear_sign_in_failures(self, username_key: str) -> None:
+        with self._transaction() as session:
+            session.execute(
+                delete(SignInFailureRow).where(SignInFailureRow.username_key == username_key)
+            )
+
+    # Support
+
+    def list_user_mfa(self, filter_text: str, limit: int) -> list[UserMfaStatus]:
+        statement = select(UserRow).order_by(UserRow.username_key, UserRow.id).limit(limit)
+        if filter_text.strip():
+            pattern = like_pattern(fold(filter_text.strip()))
+            statement = statement.where(
+                or_(
+                    UserRow.username_key.like(pattern, escape=_LIKE_ESCAPE),
+                    func.lower(UserRow.display_name).like(pattern, escape=_LIKE_ESCAPE),
+                    func.lower(UserRow.email).like(pattern, escape=_LIKE_ESCAPE),
+                )
+            )
+        with self._transaction() as session:
+            users = list(session.scalars(statement))
+            return [self._user_mfa(session, row) for row in users]
+
+    def user_mfa(self, user_id: int) -> UserMfaStatus | None:
+        with self._transaction() as session:
+            row = session.get(UserRow, user_id)
+            return None if row is None else self._user_mfa(session, row)
+
+    @staticmethod
+    def _user_mfa(session: Session, row: UserRow) -> UserMfaStatus:
+        enrolment = session.get(EnrolmentRow, row.id)
+        codes_left = (
+            session.scalar(
+                select(func.count())
+                .select_from(RecoveryCodeRow)
+                .where(RecoveryCodeRow.user_id == row.id, RecoveryCodeRow.used_at.is_(None))
+            )
+            or 0
+        )
+        return UserMfaStatus(
+            user=_user(row),
+            enrolled_at=None if enrolment is None else enrolment.confirmed_at,
+            pending_since=(
+                enrolment.created_at
+                if enrolment is not None and enrolment.confirmed_at is None
+                else None
+            ),
+            last_verified_at=None if enrolment is None else enrolment.last_verified_at,
+            locked_until=None if enrolment is None else enrolment.locked_until,
+            recovery_codes_left=codes_left,
+        )
+
+    # Policy and applications
+
+    def save_policy(self, policy: Policy, audit: AuditRecord) -> None:
+        with self._transaction() as session:
+            session.merge(_policy_row(policy))
+            _add_audit(session, audit, self._clock.now())
+
+    def application_version(self, application_id: int) -> int | None:
+        with self._transaction() as session:
+            return session.scalar(
+                select(ApplicationRow.version).where(ApplicationRow.id == application_id)
+            )
+
+    def change_environment(
+        self,
+        application_id: int,
+        expected_version: int,
+        environment: Environment,
+        audit: AuditRecord,
+    ) -> int:
+        new_version = expected_version + 1
+        try:
+            with self._transaction() as session:
+                result = session.execute(
+                    update(ApplicationRow)
+                    .where(
+                        ApplicationRow.id == application_id,
+                        ApplicationRow.version == expected_version,
+                    )
+                    .values(environment=environment.value, version=new_version)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise ConflictError(
+                        "Someone else changed this application first. Reload it and try again."
+                    )
+                _add_audit(session, audit, self._clock.now())
+        except StorageError as error:
+            if isinstance(error.__cause__, IntegrityError):
+                raise InvalidInput(
+                    f"The team already has an application of this name in {environment.value}. "
+                    "Rename one of them first."
+                ) from error
+            raise
+        return new_version
+
     # Audit
 
     def add_audit(self, record: AuditRecord) -> None:
         with self._transaction() as session:
             _add_audit(session, record, self._clock.now())
+
+    def audit_events(
+        self,
+        *,
+        actions: tuple[str, ...] = (),
+        actor_id: int | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[StoredAuditEvent]:
+        statement = select(AuditRow).order_by(AuditRow.occurred_at.desc(), AuditRow.id.desc())
+        if actions:
+            statement = statement.where(AuditRow.action.in_(actions))
+        if actor_id is not None:
+            statement = statement.where(AuditRow.actor_id == actor_id)
+        if target is not None:
+            statement = statement.where(AuditRow.target == target)
+        if since is not None:
+            statement = statement.where(AuditRow.occurred_at > since)
+        with self._transaction() as session:
+            return [
+                StoredAuditEvent(
+                    row.occurred_at,
+                    row.actor_id,
+                    row.actor,
+                    row.action,
+                    row.target,
+                    row.outcome,
+                    row.detail,
+                )
+                for row in session.scalars(statement.limit(limit))
+            ]
 
     def count_audit(self, action: str) -> int:
         with self._transaction() as session:

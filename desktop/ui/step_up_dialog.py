@@ -1,23 +1,39 @@
-"""The "Verify it's you" dialog: enrolment QR code on first use, then a code field."""
+"""The "Verify it's you" dialog: enrolment, codes, recovery codes.
+
+Pages: the code page (with the QR code and setup key while enrolling), the
+recovery page (a recovery code replaces a lost authenticator), and the page
+that shows new recovery codes once after an enrolment is activated.
+"""
 
 import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.domain.errors import CodeRejected, InvalidInput, StorageError
+from desktop.domain.errors import CodeRejected, InvalidInput, StorageError, VerificationLocked
 from desktop.services.session import SignedInSession
-from desktop.services.stepup import StepUpService
+from desktop.services.stepup import (
+    TWO_CODES_REASON,
+    EnrolmentOffer,
+    StepUpService,
+    VerifyOutcome,
+)
 from desktop.ui.qr import QrCodeWidget
 
 log = logging.getLogger(__name__)
@@ -30,9 +46,20 @@ TROUBLE_TEXT = (
     "this computer: codes depend on both clocks.<br>"
     "• Make sure you read the code for the StepDesk account shown above, not "
     "another account in the app.<br>"
-    "• Enter the newest code; each code works once and for about a minute.<br>"
-    "• Lost your phone? Ask a support colleague to reset your authenticator."
+    "• Enter the newest code. Each code works once and for about a minute.<br>"
+    "• Lost your phone? Use one of your recovery codes, or ask a support "
+    "colleague to reset your authenticator."
 )
+
+SaveLocationChooser = Callable[[QWidget], Path | None]
+"""Asks where to save the recovery codes; None when the user cancels."""
+
+
+def choose_save_location(parent: QWidget) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Save recovery codes", "stepdesk-recovery-codes.txt", "Text files (*.txt)"
+    )
+    return Path(path) if path else None
 
 
 class StepUpDialog(QDialog):
@@ -42,10 +69,13 @@ class StepUpDialog(QDialog):
         session: SignedInSession,
         reason: str,
         parent: QWidget | None = None,
+        choose_location: SaveLocationChooser = choose_save_location,
     ) -> None:
         super().__init__(parent)
         self._stepup = stepup
         self._session = session
+        self._choose_location = choose_location
+        self._recovery_codes: tuple[str, ...] = ()
         self.setWindowTitle(TITLE)
         self.setAccessibleName(TITLE)
 
@@ -54,10 +84,49 @@ class StepUpDialog(QDialog):
         heading.setWordWrap(True)
         layout.addWidget(heading)
 
+        self._pages = QStackedWidget()
+        self._code_page = QWidget()
+        self._code_layout = QVBoxLayout(self._code_page)
+        self._code_layout.setContentsMargins(0, 0, 0, 0)
+        self._enrolment: QWidget | None = None
+        self._build_code_form()
+        self._recovery_page = self._build_recovery_page()
+        self._codes_page = self._build_codes_page()
+        for page in (self._code_page, self._recovery_page, self._codes_page):
+            self._pages.addWidget(page)
+        layout.addWidget(self._pages)
+
+        self._message = QLabel()
+        self._message.setAccessibleName("Verification message")
+        self._message.setWordWrap(True)
+        self._message.hide()
+        layout.addWidget(self._message)
+
+        self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self._verify = self._buttons.addButton("&Verify", QDialogButtonBox.ButtonRole.AcceptRole)
+        self._verify.setAccessibleName("Verify")
+        self._verify.setDefault(True)
+        cancel = self._buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+        self._buttons.accepted.connect(self._on_accept_button)
+        self._buttons.rejected.connect(self.reject)
+        layout.addWidget(self._buttons)
+
         status = stepup.status(session)
         if not status.enrolled:
-            layout.addWidget(self._enrolment_section())
+            self._show_enrolment(stepup.enrolment_offer(session))
+            if status.waiting_for_next_code:
+                self._show_message("Your first code was accepted. " + TWO_CODES_REASON)
+        if status.locked_until is not None:
+            self._show_message(
+                "Too many codes were rejected, so verification is paused until "
+                f"{status.locked_until.astimezone():%H:%M}."
+            )
+        self._code.setFocus()
 
+    # Pages
+
+    def _build_code_form(self) -> None:
         self._code = QLineEdit()
         self._code.setAccessibleName("Authentication code")
         self._code.setPlaceholderText("123 456")
@@ -66,44 +135,38 @@ class StepUpDialog(QDialog):
         code_label.setBuddy(self._code)
         form = QFormLayout()
         form.addRow(code_label, self._code)
-        layout.addLayout(form)
+        self._code_layout.addLayout(form)
 
-        self._message = QLabel()
-        self._message.setAccessibleName("Verification message")
-        self._message.setWordWrap(True)
-        self._message.hide()
-        layout.addWidget(self._message)
+        self._use_recovery = QPushButton("Use a &recovery code instead…")
+        self._use_recovery.setAccessibleName("Use a recovery code")
+        self._use_recovery.setFlat(True)
+        self._use_recovery.setAutoDefault(False)
+        self._use_recovery.clicked.connect(self._show_recovery_page)
+        self._code_layout.addWidget(self._use_recovery)
 
         trouble = QLabel(TROUBLE_TEXT)
         trouble.setWordWrap(True)
         trouble.setAccessibleName("Having trouble?")
-        layout.addWidget(trouble)
+        self._code_layout.addWidget(trouble)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self._verify = buttons.addButton("&Verify", QDialogButtonBox.ButtonRole.AcceptRole)
-        self._verify.setAccessibleName("Verify")
-        self._verify.setDefault(True)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
-        buttons.accepted.connect(self._try_verify)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self._code.setFocus()
+    def _show_enrolment(self, offer: EnrolmentOffer) -> None:
+        if self._enrolment is not None:
+            self._code_layout.removeWidget(self._enrolment)
+            self._enrolment.deleteLater()
+        self._enrolment = self._enrolment_section(offer)
+        self._code_layout.insertWidget(0, self._enrolment)
+        self._use_recovery.hide()
 
-        if status.locked_until is not None:
-            self._show_message(
-                "Too many codes were rejected, so verification is paused until "
-                f"{status.locked_until.astimezone():%H:%M}."
-            )
-
-    def _enrolment_section(self) -> QWidget:
-        offer = self._stepup.enrolment_offer(self._session)
+    def _enrolment_section(self, offer: EnrolmentOffer) -> QWidget:
         section = QWidget()
         layout = QVBoxLayout(section)
         layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
             "Set up an authenticator app (Microsoft Authenticator, Google Authenticator "
-            "or FreeOTP): scan this QR code with it, or type the setup key, then enter "
-            "the 6-digit code it shows."
+            "or FreeOTP): scan this QR code with it, or type the setup key. It adds "
+            f"<b>{_escape(offer.issuer)}: {_escape(offer.account)}</b>. Then enter the "
+            "6-digit code it shows, and the next one when it changes: two codes in a "
+            "row show that the app and this computer agree."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -122,7 +185,10 @@ class StepUpDialog(QDialog):
         setup_key.setAccessibleName("Setup key")
         copy_key = QPushButton("Copy &key")
         copy_key.setAccessibleName("Copy setup key")
-        copy_key.clicked.connect(lambda: QGuiApplication.clipboard().setText(offer.setup_key))
+        copy_key.setAutoDefault(False)
+        copy_key.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText(offer.setup_key.replace(" ", ""))
+        )
         key_label = QLabel("Setup &key:")
         key_label.setBuddy(setup_key)
         key_row = QHBoxLayout()
@@ -132,17 +198,162 @@ class StepUpDialog(QDialog):
         layout.addLayout(key_row)
         return section
 
+    def _build_recovery_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        explanation = QLabel(
+            "Lost the phone with your authenticator? Enter one of the recovery codes "
+            "you saved when you set it up. The old authenticator stops working at once "
+            "and you set up a new one; a recovery code does not unlock anything by itself."
+        )
+        explanation.setWordWrap(True)
+        layout.addWidget(explanation)
+        self._recovery_code = QLineEdit()
+        self._recovery_code.setAccessibleName("Recovery code")
+        self._recovery_code.setPlaceholderText("ABCD-EFGH-JKLM-NPQR")
+        label = QLabel("Recovery &code:")
+        label.setBuddy(self._recovery_code)
+        form = QFormLayout()
+        form.addRow(label, self._recovery_code)
+        layout.addLayout(form)
+        back = QPushButton("&Back to authentication code")
+        back.setAccessibleName("Back to authentication code")
+        back.setFlat(True)
+        back.setAutoDefault(False)
+        back.clicked.connect(self._show_code_page)
+        layout.addWidget(back)
+        layout.addStretch()
+        return page
+
+    def _build_codes_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        explanation = QLabel(
+            "<b>Your authenticator is set up.</b> Save these recovery codes somewhere "
+            "safe, away from your phone. Each works once, to replace a lost "
+            "authenticator. They are shown only now."
+        )
+        explanation.setWordWrap(True)
+        layout.addWidget(explanation)
+        self._codes_view = QPlainTextEdit()
+        self._codes_view.setReadOnly(True)
+        self._codes_view.setAccessibleName("Recovery codes")
+        layout.addWidget(self._codes_view)
+        row = QHBoxLayout()
+        save = QPushButton("&Save as text file…")
+        save.setAccessibleName("Save as text file")
+        save.setAutoDefault(False)
+        save.clicked.connect(self._save_codes)
+        copy = QPushButton("Co&py codes")
+        copy.setAccessibleName("Copy recovery codes")
+        copy.setAutoDefault(False)
+        copy.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText("\n".join(self._recovery_codes))
+        )
+        row.addWidget(save)
+        row.addWidget(copy)
+        row.addStretch()
+        layout.addLayout(row)
+        return page
+
+    def _show_recovery_page(self) -> None:
+        self._message.hide()
+        self._pages.setCurrentWidget(self._recovery_page)
+        self._recovery_code.setFocus()
+
+    def _show_code_page(self) -> None:
+        self._message.hide()
+        self._pages.setCurrentWidget(self._code_page)
+        self._code.setFocus()
+
+    # Actions
+
+    def _on_accept_button(self) -> None:
+        page = self._pages.currentWidget()
+        if page is self._recovery_page:
+            self._try_recovery_code()
+        elif page is self._codes_page:
+            self._forget_codes()
+            self.accept()
+        else:
+            self._try_verify()
+
     def _try_verify(self) -> None:
         try:
-            self._stepup.verify(self._session, self._code.text())
+            result = self._stepup.verify(self._session, self._code.text())
         except (CodeRejected, InvalidInput, StorageError) as error:
+            if isinstance(error, VerificationLocked):
+                log.warning("Verification locked for user %s", self._session.user.id)
             self._show_message(str(error))
             self._code.clear()
             self._code.setFocus()
             return
         self._code.clear()
+        if result.outcome is VerifyOutcome.NEXT_CODE_NEEDED:
+            self._show_message("Your first code was accepted. " + TWO_CODES_REASON)
+            self._code.setFocus()
+            return
+        if result.recovery_codes:
+            self._show_recovery_codes(result.recovery_codes)
+            return
         self.accept()
+
+    def _try_recovery_code(self) -> None:
+        try:
+            offer = self._stepup.use_recovery_code(self._session, self._recovery_code.text())
+        except (CodeRejected, InvalidInput, StorageError) as error:
+            self._show_message(str(error))
+            self._recovery_code.clear()
+            self._recovery_code.setFocus()
+            return
+        self._recovery_code.clear()
+        self._show_enrolment(offer)
+        self._show_code_page()
+        self._show_message(
+            "Your old authenticator no longer works. Scan the new QR code with your "
+            "new phone, then enter two codes in a row."
+        )
+
+    def _show_recovery_codes(self, codes: tuple[str, ...]) -> None:
+        self._recovery_codes = codes
+        self._codes_view.setPlainText("\n".join(codes))
+        self._message.hide()
+        self._pages.setCurrentWidget(self._codes_page)
+        self._verify.setText("&Done")
+        self._verify.setAccessibleName("Done")
+        cancel = self._buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.hide()
+
+    def _save_codes(self) -> None:
+        path = self._choose_location(self)
+        if path is None:
+            return
+        text = "StepDesk recovery codes. Each works once.\n\n" + "\n".join(self._recovery_codes)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+        except OSError as error:
+            log.warning("Saving recovery codes to %s failed: %s", path, error)
+            self._show_message(f"Could not save to {path}: {error.strerror}. Choose another place.")
+            return
+        self._show_message(f"Saved to {path}.")
+
+    def _forget_codes(self) -> None:
+        # setPlainText also drops the undo history, so no widget keeps the codes.
+        self._recovery_codes = ()
+        self._codes_view.setPlainText("")
+
+    def done(self, result: int) -> None:
+        self._forget_codes()
+        super().done(result)
 
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
         self._message.show()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
