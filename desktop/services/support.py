@@ -6,7 +6,7 @@ from dataclasses import fields
 from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
 from desktop.domain.policy import Policy
 from desktop.domain.roles import GlobalRole
-from desktop.services.ports import AuditRecord, StoredAuditEvent, Store, UserMfaStatus
+from desktop.services.ports import AuditRecord, Store, StoredAuditEvent, UserMfaStatus
 from desktop.services.session import SignedInSession
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,15 @@ from PySide6.QtCore import QMessageLogContext, QObject, Qt, QtMsgType, qInstallM
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import APP_NAME, __version__
+from desktop.domain.policy import StepUpMode
 from desktop.security.clock import Clock
 from desktop.services.bundle import Services
 from desktop.services.ports import Store
 from desktop.services.session import SignedInSession
 from desktop.ui.main_window import MainWindow
+from desktop.ui.session_lock import SessionLockSource
 from desktop.ui.sign_in import SignInDialog
+from desktop.ui.step_up_dialog import StepUpDialog
 from desktop.ui.timers import QtTimerFactory, TimerFactory
 
 log = logging.getLogger(__name__)
@@ -73,11 +76,13 @@ class DeskController(QObject):
         services: Services,
         timers: TimerFactory,
         open_reference: str | None = None,
+        lock_source: SessionLockSource | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._services = services
         self._timers = timers
+        self._lock_source = lock_source
         self._open_reference = open_reference
         self.window: MainWindow | None = None
         self.sign_in_dialog: SignInDialog | None = None
@@ -95,7 +100,20 @@ class DeskController(QObject):
         if self.sign_in_dialog is not None:
             self.sign_in_dialog.deleteLater()
             self.sign_in_dialog = None
-        window = MainWindow(self._services, session, self._timers)
+        if self._services.policy.current().mode is StepUpMode.AT_SIGN_IN:
+            # The verification at sign-in also opens the unlock window.
+            dialog = StepUpDialog(
+                self._services.stepup,
+                session,
+                "Your organisation asks for a code from your authenticator app at sign-in.",
+            )
+            verified = dialog.exec() == StepUpDialog.DialogCode.Accepted
+            dialog.deleteLater()
+            if not verified:
+                self._services.auth.sign_out(session)
+                self.start()
+                return
+        window = MainWindow(self._services, session, self._timers, self._lock_source)
         window.sign_out_requested.connect(lambda: self._sign_out(window, session))
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(self._window_gone)

@@ -3,9 +3,13 @@
 import logging
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -13,8 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.entities import ApplicationSummary
-from desktop.domain.errors import NotFound, PermissionDenied, StepUpRequired
+from desktop.domain.entities import ApplicationSummary, Environment
+from desktop.domain.errors import (
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StepUpRequired,
+    StorageError,
+)
 from desktop.services.security_details import SecurityDetailsService
 from desktop.services.session import SignedInSession
 from desktop.ui.clipboard import SecretClipboard
@@ -118,6 +129,9 @@ class SecurityDetailsPanel(QStackedWidget):
 
 
 class ApplicationTab(QWidget):
+    environment_changed = Signal(object)
+    """Emitted with the updated ApplicationSummary after a move."""
+
     def __init__(
         self,
         application: ApplicationSummary,
@@ -133,10 +147,14 @@ class ApplicationTab(QWidget):
         self.setAccessibleName(f"{application.team_name} / {application.name}")
         self.sections = QTabWidget()
         self.sections.setAccessibleName("Application sections")
-        self.sections.addTab(self._overview(application), "&Overview")
+        self._security = security
+        self._session = session
+        self._prompt_step_up = prompt_step_up
+        may_open = security.may_open(session, application.id)
+        self.sections.addTab(self._overview(application, may_open), "&Overview")
         self.security_panel: SecurityDetailsPanel | None = None
         # The role check happens in the service; a viewer gets no tab at all.
-        if security.may_open(session, application.id):
+        if may_open:
             self.security_panel = SecurityDetailsPanel(
                 application, security, session, monitor, clipboard, prompt_step_up
             )
@@ -156,17 +174,74 @@ class ApplicationTab(QWidget):
         if panel is not None and self.sections.widget(index) is panel and not panel.is_unlocked:
             panel.open_details()
 
-    @staticmethod
-    def _overview(application: ApplicationSummary) -> QWidget:
+    def _overview(self, application: ApplicationSummary, may_change: bool) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
         for label, value in (
             ("Team:", application.team_name),
             ("Application:", application.name),
-            ("Environment:", application.environment.value.capitalize()),
             ("Status:", application.status.capitalize()),
         ):
             field = QLabel(value)
             field.setAccessibleName(label.rstrip(":"))
             form.addRow(label, field)
+        self.environment_label = QLabel(application.environment.value.capitalize())
+        self.environment_label.setAccessibleName("Environment")
+        form.addRow("Environment:", self.environment_label)
+        if may_change:
+            self._environment_choice = QComboBox()
+            self._environment_choice.setAccessibleName("New environment")
+            for environment in Environment:
+                self._environment_choice.addItem(environment.value.capitalize(), environment)
+            self._environment_choice.setCurrentIndex(
+                list(Environment).index(application.environment)
+            )
+            change = QPushButton("C&hange environment…")
+            change.setAccessibleName("Change environment")
+            change.clicked.connect(self._change_environment)
+            row = QHBoxLayout()
+            row.addWidget(self._environment_choice)
+            row.addWidget(change)
+            row.addStretch()
+            move_label = QLabel("&Move to:")
+            move_label.setBuddy(self._environment_choice)
+            form.addRow(move_label, row)
+        self.overview_message = QLabel()
+        self.overview_message.setAccessibleName("Overview message")
+        self.overview_message.setWordWrap(True)
+        form.addRow(self.overview_message)
         return page
+
+    def _change_environment(self) -> None:
+        # Qt hands a str-based enum back as a plain str, so convert it again.
+        target = Environment(self._environment_choice.currentData())
+        if target is self.application.environment:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Change environment",
+            f"Move {self.application.team_name} / {self.application.name} from "
+            f"{self.application.environment.value} to {target.value}? Step-up rules "
+            "follow the new environment.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        for attempt in range(2):
+            try:
+                moved = self._security.change_environment(
+                    self._session, self.application.id, target
+                )
+            except StepUpRequired:
+                if attempt == 1 or not self._prompt_step_up(
+                    "Changing an application's environment needs a fresh verification."
+                ):
+                    return
+                continue
+            except (PermissionDenied, NotFound, InvalidInput, ConflictError, StorageError) as error:
+                self.overview_message.setText(str(error))
+                return
+            self.application = moved
+            self.environment_label.setText(moved.environment.value.capitalize())
+            self.overview_message.setText(f"Moved to {moved.environment.value}.")
+            self.environment_changed.emit(moved)
+            return

@@ -29,6 +29,7 @@ from desktop.services.session import SignedInSession
 from desktop.ui.application_tab import ApplicationTab
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.models import ApplicationRole, ApplicationsModel, TeamsModel, TeamsRole
+from desktop.ui.session_lock import SessionLockSource, platform_session_lock_source
 from desktop.ui.step_up_dialog import StepUpDialog
 from desktop.ui.timers import TimerFactory
 from desktop.ui.unlock_monitor import UnlockMonitor
@@ -44,11 +45,13 @@ class MainWindow(QMainWindow):
         services: Services,
         session: SignedInSession,
         timers: TimerFactory,
+        lock_source: SessionLockSource | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._services = services
         self._session = session
+        self._lock_source = lock_source or platform_session_lock_source()
         self.setWindowTitle(f"{APP_NAME} – {session.user.display_name}")
         self.monitor = UnlockMonitor(session, timers, self)
         self.clipboard = SecretClipboard(timers, self)
@@ -57,15 +60,29 @@ class MainWindow(QMainWindow):
         self.teams_model = TeamsModel(services.browse, session, parent=self)
         self.applications_model = ApplicationsModel(services.browse, session, parent=self)
 
+        self.notices = QLabel("\n".join(session.notices))
+        self.notices.setAccessibleName("Account notices")
+        self.notices.setWordWrap(True)
+        self.notices.setStyleSheet(
+            "QLabel { background: palette(alternate-base); border: 1px solid palette(mid); "
+            "padding: 6px; }"
+        )
+        self.notices.setVisible(bool(session.notices))
+
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Open applications")
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
 
+        main_area = QWidget()
+        main_layout = QVBoxLayout(main_area)
+        main_layout.setContentsMargins(0, 0, 0, 0)
+        main_layout.addWidget(self.notices)
+        main_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
         splitter.addWidget(self._sidebar())
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(main_area)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 700])
         self.setCentralWidget(splitter)
@@ -79,6 +96,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.monitor)
         self.monitor.refresh()
+        self.session_lock_watched = self._lock_source.start(self, self._on_session_locked)
 
     # Construction
 
@@ -151,6 +169,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
+        account_menu = self.menuBar().addMenu("&Account")
+        self.enrol_action = QAction("Set up &authenticator…", self)
+        self.enrol_action.triggered.connect(self.set_up_authenticator)
+        self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
+        account_menu.addAction(self.enrol_action)
+
         view_menu = self.menuBar().addMenu("&View")
         find = QAction("&Find application", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
@@ -197,6 +221,18 @@ class MainWindow(QMainWindow):
             self.step_up_label.setText("Locked")
             self.countdown.setText("")
 
+    def set_up_authenticator(self) -> None:
+        """Enrol before step-up is first needed; the dialog also unlocks the session."""
+        if self._services.stepup.status(self._session).enrolled:
+            self.enrol_action.setEnabled(False)
+            return
+        self.prompt_step_up("Set up an authenticator app now, so it is ready when you need it.")
+        self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
+
+    def _on_session_locked(self) -> None:
+        log.info("Locking because the operating system session was locked")
+        self.monitor.lock_now()
+
     def _show_loading_error(self, message: str) -> None:
         # Shown without a modal box: this runs while a view is fetching rows.
         self.statusBar().showMessage(message)
@@ -208,6 +244,7 @@ class MainWindow(QMainWindow):
         finally:
             dialog.deleteLater()
         self.monitor.refresh()
+        self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
         return verified
 
     def _team_item_activated(self, index: QModelIndex) -> None:
@@ -234,12 +271,26 @@ class MainWindow(QMainWindow):
             self.clipboard,
             self.prompt_step_up,
         )
-        title = f"{application.name} ({application.environment.value})"
-        index = self.tabs.addTab(tab, title)
-        self.tabs.setTabToolTip(index, f"{application.team_name} / {title}")
+        index = self.tabs.addTab(tab, "")
+        self._set_tab_title(tab)
+        tab.environment_changed.connect(lambda _moved: self._application_moved(tab))
         self.tabs.setCurrentIndex(index)
         log.debug("Opened application %s", application.id)
         return tab
+
+    def _set_tab_title(self, tab: ApplicationTab) -> None:
+        application = tab.application
+        title = f"{application.name} ({application.environment.value})"
+        index = self.tabs.indexOf(tab)
+        self.tabs.setTabText(index, title)
+        self.tabs.setTabToolTip(index, f"{application.team_name} / {title}")
+
+    def _application_moved(self, tab: ApplicationTab) -> None:
+        self._set_tab_title(tab)
+        if tab.security_panel is not None:
+            tab.security_panel.lock()
+        self.applications_model.refresh()
+        self.teams_model.refresh()
 
     def open_reference(self, reference: str) -> ApplicationTab | None:
         """Open `TEAM/APPLICATION[@ENVIRONMENT]`, asking which one when several match."""
@@ -273,6 +324,7 @@ class MainWindow(QMainWindow):
         self.monitor.lock_now()
         self.clipboard.clear()
         self.monitor.stop()
+        self._lock_source.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.monitor)

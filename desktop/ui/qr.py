@@ -47,7 +47,7 @@ class QrCodeWidget(QWidget):
     """Shows one QR code at the largest whole-pixel module size that fits."""
 
     MODULE_PIXELS = 5
-    """Device pixels per module at the widget's preferred size."""
+    """Logical pixels per module, rounded down to whole device pixels on scaled screens."""
 
     def __init__(self, payload: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,10 +64,11 @@ class QrCodeWidget(QWidget):
         return len(self._modules) + 2 * QUIET_ZONE_MODULES
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        # The logical size that gives MODULE_PIXELS device pixels per module,
-        # rounded up so that the whole image fits at any scale factor.
+        # Whole device pixels per module, and a logical size rounded up so the
+        # whole image fits at any scale factor.
         ratio = self.devicePixelRatioF() or 1.0
-        pixels = self._side_modules() * self.MODULE_PIXELS
+        module_device_pixels = max(1, int(self.MODULE_PIXELS * ratio))
+        pixels = self._side_modules() * module_device_pixels
         side = int(-(-pixels // ratio))
         return QSize(side, side)
 

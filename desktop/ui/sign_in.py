@@ -85,8 +85,9 @@ class SignInDialog(QDialog):
             return
         self.session = session
         self._password.clear()
-        self.signed_in.emit(session)
+        # Accept first: a receiver may run a nested dialog and delete this one.
         self.accept()
+        self.signed_in.emit(session)
 
     def _show_message(self, text: str) -> None:
         self._message.setText(text)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -123,6 +123,12 @@ class StepUpDialog(QDialog):
                 f"{status.locked_until.astimezone():%H:%M}."
             )
         self._code.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        # The read-only setup key comes first in the tab order, but the code is what to type.
+        if self._pages.currentWidget() is self._code_page:
+            self._code.setFocus()
 
     # Pages
 
