@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +49,9 @@ TROUBLE_TEXT = (
     "• Lost your phone? Use one of your recovery codes, or ask a support "
     "colleague to reset your authenticator."
 )
+
+CONTENT_WIDTH = 440
+"""Logical pixels; wide enough for the QR code and short wrapped paragraphs."""
 
 SaveLocationChooser = Callable[[QWidget], Path | None]
 """Asks where to save the recovery codes; None when the user cancels."""
@@ -84,7 +86,8 @@ class StepUpDialog(QDialog):
         heading.setWordWrap(True)
         layout.addWidget(heading)
 
-        self._pages = QStackedWidget()
+        self._pages = _Pages()
+        self._pages.setMinimumWidth(CONTENT_WIDTH)
         self._code_page = QWidget()
         self._code_layout = QVBoxLayout(self._code_page)
         self._code_layout.setContentsMargins(0, 0, 0, 0)
@@ -101,6 +104,11 @@ class StepUpDialog(QDialog):
         self._message.setWordWrap(True)
         self._message.hide()
         layout.addWidget(self._message)
+
+        self._trouble = QLabel(TROUBLE_TEXT)
+        self._trouble.setWordWrap(True)
+        self._trouble.setAccessibleName("Having trouble?")
+        layout.addWidget(self._trouble)
 
         self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self._verify = self._buttons.addButton("&Verify", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -124,8 +132,25 @@ class StepUpDialog(QDialog):
             )
         self._code.setFocus()
 
+    def fit_to_contents(self) -> None:
+        """Grow the dialog to the height its wrapped text needs at the current width.
+
+        Qt computes a window's minimum height without height-for-width, so
+        word-wrapped labels would otherwise be squeezed over the QR code.
+        """
+        layout = self.layout()
+        if layout is None:
+            return
+        width = max(self.width(), layout.minimumSize().width())
+        height = layout.totalHeightForWidth(width)
+        if height > 0:
+            self.setMinimumHeight(height)
+            if self.height() < height:
+                self.resize(width, height)
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
+        self.fit_to_contents()
         # The read-only setup key comes first in the tab order, but the code is what to type.
         if self._pages.currentWidget() is self._code_page:
             self._code.setFocus()
@@ -149,11 +174,6 @@ class StepUpDialog(QDialog):
         self._use_recovery.setAutoDefault(False)
         self._use_recovery.clicked.connect(self._show_recovery_page)
         self._code_layout.addWidget(self._use_recovery)
-
-        trouble = QLabel(TROUBLE_TEXT)
-        trouble.setWordWrap(True)
-        trouble.setAccessibleName("Having trouble?")
-        self._code_layout.addWidget(trouble)
 
     def _show_enrolment(self, offer: EnrolmentOffer) -> None:
         if self._enrolment is not None:
@@ -268,6 +288,7 @@ class StepUpDialog(QDialog):
         self._message.hide()
         self._pages.setCurrentWidget(self._recovery_page)
         self._recovery_code.setFocus()
+        self.fit_to_contents()
 
     def _show_code_page(self) -> None:
         self._message.hide()
@@ -327,6 +348,8 @@ class StepUpDialog(QDialog):
         self._codes_view.setPlainText("\n".join(codes))
         self._message.hide()
         self._pages.setCurrentWidget(self._codes_page)
+        self._trouble.hide()
+        self.fit_to_contents()
         self._verify.setText("&Done")
         self._verify.setAccessibleName("Done")
         cancel = self._buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -359,6 +382,40 @@ class StepUpDialog(QDialog):
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
         self._message.show()
+        self.fit_to_contents()
+
+
+class _Pages(QWidget):
+    """Shows one page at a time.
+
+    Unlike QStackedWidget, which sizes itself for its largest page without
+    height-for-width, hidden pages take no space and wrapped text gets the
+    height it needs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._current: QWidget | None = None
+
+    def addWidget(self, page: QWidget) -> None:  # noqa: N802 - mirrors QStackedWidget
+        self._layout.addWidget(page)
+        if self._current is None:
+            self._current = page
+        else:
+            page.hide()
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 - mirrors QStackedWidget
+        for index in range(self._layout.count()):
+            item = self._layout.itemAt(index)
+            widget = None if item is None else item.widget()
+            if widget is not None:
+                widget.setVisible(widget is page)
+        self._current = page
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 - mirrors QStackedWidget
+        return self._current
 
 
 def _escape(text: str) -> str:
