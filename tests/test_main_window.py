@@ -25,7 +25,7 @@ from desktop.ui.main_window import MainWindow
 from tests.clocks import ManualClock
 from tests.test_ui_flow import enrol_and_verify, production_checkout
 from tests.timers import ManualTimerFactory
-from tests.ui_helpers import find, when_dialog_opens
+from tests.ui_helpers import find, find_all, when_dialog_opens
 
 OWNER = ("olivia", "demo-owner-2026")
 
@@ -242,3 +242,33 @@ def test_sign_out_shows_clean_sign_in(
     assert find(next_dialog, QLineEdit, "Password").text() == ""
     assert not timers.running()
     next_dialog.close()
+
+
+def test_users_panel_for_support_only(
+    qtbot: QtBot, services: Services, timers: ManualTimerFactory
+) -> None:
+    support = make_window(
+        qtbot, services, timers, services.auth.sign_in("sam", "demo-support-2026")
+    )
+    assert support.users_panel is not None
+    assert find(support, QWidget, "Users").isVisibleTo(support) is False  # on its own sidebar tab
+    owner = make_window(qtbot, services, timers, services.auth.sign_in(*OWNER))
+    assert owner.users_panel is None
+    assert find_all(owner, QWidget, "Users") == []
+    support.close()
+    owner.close()
+
+
+def test_policy_menu_for_administrators_only(
+    qtbot: QtBot, services: Services, timers: ManualTimerFactory
+) -> None:
+    admin = make_window(qtbot, services, timers, services.auth.sign_in("ada", "demo-admin-2026"))
+    titles = [action.text() for action in admin.menuBar().actions()]
+    assert "Ad&ministration" in titles
+    seen = when_dialog_opens(lambda dialog: dialog.reject())
+    admin.policy_action.trigger()
+    assert seen == ["Step-up policy"]
+    owner = make_window(qtbot, services, timers, services.auth.sign_in(*OWNER))
+    assert "Ad&ministration" not in [action.text() for action in owner.menuBar().actions()]
+    admin.close()
+    owner.close()

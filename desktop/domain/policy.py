@@ -7,6 +7,8 @@ from enum import StrEnum
 from desktop.domain.entities import Environment
 from desktop.domain.errors import InvalidInput
 
+MAX_ISSUER_LENGTH = 100
+
 
 class StepUpScope(StrEnum):
     PRODUCTION_ONLY = "production"
@@ -49,6 +51,11 @@ class Policy:
             raise InvalidInput(f"Lockout {self.lockout} is out of range: choose 1 to 60 minutes.")
         if not self.issuer.strip():
             raise InvalidInput("The issuer name is empty: enter the name users see in their app.")
+        if len(self.issuer) > MAX_ISSUER_LENGTH:
+            raise InvalidInput(
+                f"The issuer name has {len(self.issuer)} characters: use at most "
+                f"{MAX_ISSUER_LENGTH}."
+            )
 
     def requires_step_up(self, environment: Environment, now: datetime) -> bool:
         """Tell whether security details of `environment` need a verified session now."""

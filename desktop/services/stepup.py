@@ -171,6 +171,11 @@ class StepUpService:
         if not completes:
             log.info("User %s entered the first enrolment code", user_id)
             return VerifyResult(VerifyOutcome.NEXT_CODE_NEEDED)
+        # The limits come from the policy as it is now, so a change made at
+        # another desk applies from the next unlock.
+        policy = self._store.load_policy()
+        session.unlock.absolute = policy.unlock_window
+        session.unlock.idle = policy.idle_limit
         session.unlock.open()
         codes: tuple[str, ...] = ()
         if pending:

@@ -211,7 +211,9 @@ class SqlStore:
                 username=username,
                 username_key=fold(username),
                 display_name=display_name,
+                display_name_key=fold(display_name),
                 email=email,
+                email_key=fold(email or ""),
                 password_hash=password_hash,
                 active=active,
                 global_role=None if global_role is None else global_role.value,
@@ -641,8 +643,8 @@ class SqlStore:
             statement = statement.where(
                 or_(
                     UserRow.username_key.like(pattern, escape=_LIKE_ESCAPE),
-                    func.lower(UserRow.display_name).like(pattern, escape=_LIKE_ESCAPE),
-                    func.lower(UserRow.email).like(pattern, escape=_LIKE_ESCAPE),
+                    UserRow.display_name_key.like(pattern, escape=_LIKE_ESCAPE),
+                    UserRow.email_key.like(pattern, escape=_LIKE_ESCAPE),
                 )
             )
         with self._transaction() as session:

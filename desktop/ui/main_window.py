@@ -24,15 +24,18 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.entities import ApplicationSummary
 from desktop.domain.errors import InvalidInput, NotFound
+from desktop.domain.roles import GlobalRole
 from desktop.services.bundle import Services
 from desktop.services.session import SignedInSession
 from desktop.ui.application_tab import ApplicationTab
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.models import ApplicationRole, ApplicationsModel, TeamsModel, TeamsRole
+from desktop.ui.policy_dialog import PolicyDialog
 from desktop.ui.session_lock import SessionLockSource, platform_session_lock_source
 from desktop.ui.step_up_dialog import StepUpDialog
 from desktop.ui.timers import TimerFactory
 from desktop.ui.unlock_monitor import UnlockMonitor
+from desktop.ui.users_panel import UsersPanel
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +150,24 @@ class MainWindow(QMainWindow):
         bottom_layout.addWidget(self.filter_field)
         bottom_layout.addWidget(self.applications_view)
 
-        sidebar = QSplitter(Qt.Orientation.Vertical)
-        sidebar.setAccessibleName("Sidebar")
-        sidebar.addWidget(top)
-        sidebar.addWidget(bottom)
-        sidebar.setSizes([250, 450])
-        return sidebar
+        browse = QSplitter(Qt.Orientation.Vertical)
+        browse.addWidget(top)
+        browse.addWidget(bottom)
+        browse.setSizes([250, 450])
+
+        self.users_panel: UsersPanel | None = None
+        if self._session.user.global_role is GlobalRole.SUPPORT:
+            # Showing the panel is a convenience; the service checks the role at each call.
+            sidebar = QTabWidget()
+            sidebar.setAccessibleName("Sidebar")
+            sidebar.addTab(browse, "&Browse")
+            self.users_panel = UsersPanel(
+                self._services.support, self._session, self.prompt_step_up
+            )
+            sidebar.addTab(self.users_panel, "U&sers")
+            return sidebar
+        browse.setAccessibleName("Sidebar")
+        return browse
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -174,6 +189,12 @@ class MainWindow(QMainWindow):
         self.enrol_action.triggered.connect(self.set_up_authenticator)
         self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
         account_menu.addAction(self.enrol_action)
+
+        if self._session.user.global_role is GlobalRole.ADMINISTRATOR:
+            administration = self.menuBar().addMenu("Ad&ministration")
+            self.policy_action = QAction("Step-up &policy…", self)
+            self.policy_action.triggered.connect(self.edit_policy)
+            administration.addAction(self.policy_action)
 
         view_menu = self.menuBar().addMenu("&View")
         find = QAction("&Find application", self)
@@ -228,6 +249,13 @@ class MainWindow(QMainWindow):
             return
         self.prompt_step_up("Set up an authenticator app now, so it is ready when you need it.")
         self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
+
+    def edit_policy(self) -> None:
+        dialog = PolicyDialog(self._services.policy, self._session, self.prompt_step_up, self)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
 
     def _on_session_locked(self) -> None:
         log.info("Locking because the operating system session was locked")
