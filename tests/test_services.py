@@ -711,3 +711,23 @@ def test_resolve_malformed_reference(
         services.browse.resolve(owner, reference)
 
     assert reference in str(raised.value)
+
+
+def test_sign_in_delay_grows_per_username(services: Services, clock: ManualClock) -> None:
+    for username in ("nobody", "olivia"):
+        for _ in range(3):
+            with pytest.raises(AuthenticationFailed) as failed:
+                services.auth.sign_in(username, "wrong-password")
+            assert str(failed.value) == "The username or password is incorrect."
+        with pytest.raises(AuthenticationFailed, match="Wait 1 second,"):
+            services.auth.sign_in(username, "demo-owner-2026")
+        clock.advance(1)
+    session = services.auth.sign_in("olivia", "demo-owner-2026")
+    assert session.user.username == "olivia"
+
+
+def test_sign_in_delay_spares_other_users(services: Services) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            services.auth.sign_in("olivia", "wrong-password")
+    assert services.auth.sign_in("adam", "demo-appadmin-2026").user.username == "adam"

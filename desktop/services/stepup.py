@@ -309,7 +309,9 @@ class StepUpService:
         retry_after = self._retry_after(state, now)
         if retry_after is not None:
             seconds = max(1, int((retry_after - now).total_seconds() + 0.999))
-            raise CodeRejected(f"Wait {seconds} seconds before entering another code.")
+            raise CodeRejected(
+                f"Wait {seconds} second{'' if seconds == 1 else 's'} before entering another code."
+            )
 
     @staticmethod
     def _retry_after(state: EnrolmentState, now: datetime) -> datetime | None:
