@@ -40,7 +40,8 @@ class SignInDelayed(AuthenticationFailed):
     def __init__(self, seconds: int) -> None:
         Exception.__init__(
             self,
-            f"Too many failed sign-ins for this username. Wait {seconds} seconds, then try again.",
+            f"Too many failed sign-ins for this username. Wait {seconds} "
+            f"second{'' if seconds == 1 else 's'}, then try again.",
         )
 
 
