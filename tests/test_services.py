@@ -628,7 +628,7 @@ def test_save_stores_trimmed_urls(
     version = services.security.load(owner, development_app).version
     typed = ["  https://a.example.com/cb ", "", "http://[::1]:8080/cb"]
 
-    saved = services.security.save(owner, development_app, version, "", typed)
+    saved = services.security.save(owner, development_app, version, "", typed).details
 
     assert saved.callback_urls == ("https://a.example.com/cb", "http://[::1]:8080/cb")
     assert saved.version == version + 1

@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -92,6 +94,17 @@ def enrol_and_verify(clock: ManualClock, decoded: list[str]) -> Callable[[QDialo
     return action
 
 
+def type_into_input_dialog(text: str) -> None:
+    """Answer the next QInputDialog with `text`."""
+
+    def answer(dialog: QDialog) -> None:
+        assert isinstance(dialog, QInputDialog)
+        dialog.setTextValue(text)
+        dialog.accept()
+
+    when_dialog_opens(answer)
+
+
 def cancel(dialog: QDialog) -> None:
     dialog.reject()
 
@@ -139,8 +152,12 @@ def test_owner_steps_up_edits_and_window_locks(
     # The countdown shows the smaller of the absolute (15 min) and idle (5 min) limits.
     assert find(window, QLabel, "Unlock time remaining").text() == "05:00"
 
-    callbacks = find(tab, QPlainTextEdit, "Callback URLs")
-    callbacks.setPlainText("https://checkout.example.co.uk/cb\nhttp://127.0.0.1:8400/cb")
+    callbacks = find(tab, QListWidget, "Callback URLs")
+    callbacks.setCurrentRow(0)
+    type_into_input_dialog("https://checkout.example.co.uk/cb")
+    find(tab, QPushButton, "Edit callback URL").click()
+    type_into_input_dialog("http://127.0.0.1:8400/cb")
+    find(tab, QPushButton, "Add callback URL").click()
     qtbot.mouseClick(find(tab, QPushButton, "Save"), Qt.MouseButton.LeftButton)
     saved = services.security.load(window._session, application.id)
     assert saved.callback_urls == (
@@ -159,7 +176,9 @@ def test_owner_steps_up_edits_and_window_locks(
     assert not tab.security_panel.is_unlocked  # type: ignore[union-attr]
     assert all(secret not in text for text in widget_texts(window))
     assert not secret_field.isUndoAvailable()
-    assert not callbacks.document().isUndoAvailable()
+    assert callbacks.count() == 0
+    public_key = find(tab, QPlainTextEdit, "Public key")
+    assert not public_key.document().isUndoAvailable()
     assert find(window, QLabel, "Unlock time remaining").text() == ""
 
     seen_again = when_dialog_opens(cancel)

@@ -60,7 +60,20 @@ class ApiKeyInfo:
 
     @property
     def is_active(self) -> bool:
+        """Tell whether the key is not revoked; see `is_usable` for expiry too."""
         return self.revoked_at is None
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.valid_until is None or now < self.valid_until)
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.valid_until is not None:
+            if now >= self.valid_until:
+                return "Expired"
+            return f"Expires {self.valid_until.astimezone():%d %b %Y %H:%M}"
+        return "Active"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,20 @@ class AuthService:
         )
         log.info("User %s signed out", session.user.id)
 
+    def set_screen_capture(self, session: SignedInSession, allowed: bool) -> None:
+        """Allow or block screen capture of secret windows for this session, audited."""
+        session.allow_screen_capture = allowed
+        self._store.add_audit(
+            AuditRecord(
+                session.user.id,
+                session.user.username,
+                "screen-capture",
+                "StepDesk",
+                "allowed" if allowed else "blocked",
+            )
+        )
+        log.info("User %s %s screen capture", session.user.id, "allowed" if allowed else "blocked")
+
     def _raise_if_delayed(self, username_key: str, now: datetime) -> None:
         failures = self._store.sign_in_failures(username_key)
         if failures is None:

@@ -107,6 +107,29 @@ class SecurityDetailsChange:
     callback_urls: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class KeyRotation:
+    api_key_id: int
+    expected_version: int
+    new_client_id: str
+    new_secret: str
+    now: datetime
+    old_valid_until: datetime | None
+    """When the old key stops working; None revokes it at once."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Unsaved edits kept when the editor locks; never a secret, never rejected key material."""
+
+    user_id: int
+    application_id: int
+    public_key: str
+    callback_urls: tuple[str, ...]
+    base_version: int
+    updated_at: datetime
+
+
 class Store(Protocol):
     """The database as the services see it."""
 
@@ -145,6 +168,29 @@ class Store(Protocol):
         ...
 
     def api_key_application(self, api_key_id: int) -> int | None: ...
+
+    def add_api_key(
+        self,
+        application_id: int,
+        client_id: str,
+        secret: str,
+        now: datetime,
+        audit: AuditRecord | None = None,
+    ) -> int: ...
+
+    def rotate_api_key(self, rotation: KeyRotation, audit: AuditRecord) -> int:
+        """End the old key (now or later) and add a new one, in one transaction."""
+        ...
+
+    def revoke_api_key(
+        self, api_key_id: int, expected_version: int, now: datetime, audit: AuditRecord
+    ) -> None: ...
+
+    def save_draft(self, draft: Draft) -> None: ...
+
+    def load_draft(self, user_id: int, application_id: int) -> Draft | None: ...
+
+    def discard_draft(self, user_id: int, application_id: int) -> None: ...
 
     def save_security_details(self, change: SecurityDetailsChange, audit: AuditRecord) -> int:
         """Save if the version still matches, with `audit` in the same transaction.

@@ -6,24 +6,46 @@ secret: widgets ask it and never decide on their own.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from desktop.domain.callbacks import check_callback_url
-from desktop.domain.entities import ApplicationSummary, Environment, SecurityDetails
+from desktop.domain.entities import ApiKeyInfo, ApplicationSummary, Environment, SecurityDetails
 from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
 from desktop.domain.roles import GlobalRole
+from desktop.security.api_keys import new_api_secret, new_client_id
 from desktop.security.clock import Clock
-from desktop.services.ports import AuditRecord, SecurityDetailsChange, Store
+from desktop.security.public_keys import PublicKeySet, parse_public_key_input
+from desktop.services.jwks_fetch import JwksUnreachable, check_jwks_url, fetch_jwks
+from desktop.services.ports import AuditRecord, Draft, KeyRotation, SecurityDetailsChange, Store
 from desktop.services.session import SignedInSession
 
 log = logging.getLogger(__name__)
+
+MAX_OVERLAP = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    details: SecurityDetails
+    warnings: tuple[str, ...]
+    """Shown to the user but not blocking: a localhost callback, an unreachable JWKS URL."""
+
 
 NOT_AVAILABLE = "This application does not exist or you may not see it."
 
 
 class SecurityDetailsService:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        fetch_jwks: Callable[[str], PublicKeySet] = fetch_jwks,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._fetch_jwks = fetch_jwks
 
     def may_open(self, session: SignedInSession, application_id: int) -> bool:
         """Tell whether the caller's role allows Security details at all, ignoring step-up."""
@@ -49,6 +71,10 @@ class SecurityDetailsService:
         if application_id is None:
             raise NotFound(NOT_AVAILABLE)
         application = self._authorise(session, application_id, f"api-secret-{purpose}")
+        details = self._store.load_security_details(application_id)
+        key = next((k for k in details.api_keys if k.id == api_key_id), None)
+        if key is None or not key.is_usable(self._clock.now()):
+            raise InvalidInput("This API key is revoked or expired, so its secret is not shown.")
         secret = self._store.reveal_api_secret(
             api_key_id,
             AuditRecord(
@@ -62,6 +88,144 @@ class SecurityDetailsService:
         log.info("User %s fetched API key %s to %s", session.user.id, api_key_id, purpose)
         return secret
 
+    def add_key(self, session: SignedInSession, application_id: int) -> SecurityDetails:
+        """Create another API key with a fresh secret, for example before a rotation."""
+        application = self._authorise(session, application_id, "api-key-add")
+        client_id = new_client_id()
+        self._store.add_api_key(
+            application_id,
+            client_id,
+            new_api_secret(),
+            self._clock.now(),
+            self._record(session, "api-key-add", application, client_id),
+        )
+        log.info("User %s added an API key to application %s", session.user.id, application_id)
+        return self._store.load_security_details(application_id)
+
+    def regenerate_secret(
+        self, session: SignedInSession, api_key_id: int, overlap: timedelta | None
+    ) -> SecurityDetails:
+        """Replace a key with a new key and secret; the old one works for `overlap` more.
+
+        With no overlap the old key is revoked at once. During an overlap both
+        keys are valid, so clients can move over without an outage.
+        """
+        key, application = self._key_and_application(session, api_key_id, "api-key-regenerate")
+        if overlap is not None and not timedelta(0) < overlap <= MAX_OVERLAP:
+            raise InvalidInput(
+                f"An overlap of {overlap} is out of range: choose up to {MAX_OVERLAP.days} days."
+            )
+        now = self._clock.now()
+        client_id = new_client_id()
+        self._store.rotate_api_key(
+            KeyRotation(
+                api_key_id=key.id,
+                expected_version=key.version,
+                new_client_id=client_id,
+                new_secret=new_api_secret(),
+                now=now,
+                old_valid_until=None if overlap is None else now + overlap,
+            ),
+            self._record(
+                session,
+                "api-key-regenerate",
+                application,
+                f"{key.client_id} -> {client_id}",
+                detail="immediately" if overlap is None else f"overlap {overlap}",
+            ),
+        )
+        log.info("User %s regenerated API key %s", session.user.id, api_key_id)
+        return self._store.load_security_details(application.id)
+
+    def revoke_key(self, session: SignedInSession, api_key_id: int) -> SecurityDetails:
+        key, application = self._key_and_application(session, api_key_id, "api-key-revoke")
+        self._store.revoke_api_key(
+            key.id,
+            key.version,
+            self._clock.now(),
+            self._record(session, "api-key-revoke", application, key.client_id),
+        )
+        log.info("User %s revoked API key %s", session.user.id, api_key_id)
+        return self._store.load_security_details(application.id)
+
+    def save_draft(
+        self,
+        session: SignedInSession,
+        application_id: int,
+        base_version: int,
+        public_key: str,
+        callback_urls: list[str],
+    ) -> bool:
+        """Keep unsaved edits for their author; returns False when there was nothing to keep.
+
+        Saving a draft needs the role but no step-up, because it runs when the
+        editor locks. Public key text that is not a valid public key is never
+        kept, since it may be a pasted private key.
+        """
+        self._authorise_role(session, application_id, "draft-save", audit=True)
+        kept_key = public_key.strip()
+        if kept_key:
+            try:
+                parse_public_key_input(kept_key)
+            except InvalidInput:
+                kept_key = ""
+        urls = tuple(url.strip() for url in callback_urls if url.strip())
+        saved = self._store.load_security_details(application_id)
+        if kept_key == saved.public_key.strip() and urls == saved.callback_urls:
+            self._store.discard_draft(session.user.id, application_id)
+            return False
+        self._store.save_draft(
+            Draft(
+                user_id=session.user.id,
+                application_id=application_id,
+                public_key=kept_key,
+                callback_urls=urls,
+                base_version=base_version,
+                updated_at=self._clock.now(),
+            )
+        )
+        log.info("Kept a draft of user %s for application %s", session.user.id, application_id)
+        return True
+
+    def load_draft(self, session: SignedInSession, application_id: int) -> Draft | None:
+        """Return the caller's own draft; it is offered only after verification."""
+        self._authorise(session, application_id, "draft-open")
+        return self._store.load_draft(session.user.id, application_id)
+
+    def discard_draft(self, session: SignedInSession, application_id: int) -> None:
+        self._authorise_role(session, application_id, "draft-discard", audit=True)
+        self._store.discard_draft(session.user.id, application_id)
+
+    def _key_and_application(
+        self, session: SignedInSession, api_key_id: int, action: str
+    ) -> tuple[ApiKeyInfo, ApplicationSummary]:
+        application_id = self._store.api_key_application(api_key_id)
+        if application_id is None:
+            raise NotFound(NOT_AVAILABLE)
+        application = self._authorise(session, application_id, action)
+        details = self._store.load_security_details(application_id)
+        key = next((k for k in details.api_keys if k.id == api_key_id), None)
+        if key is None:
+            raise NotFound(NOT_AVAILABLE)
+        return key, application
+
+    def _record(
+        self,
+        session: SignedInSession,
+        action: str,
+        application: ApplicationSummary,
+        suffix: str = "",
+        detail: str = "",
+    ) -> AuditRecord:
+        return AuditRecord(
+            session.user.id,
+            session.audit_actor(),
+            action,
+            _target(application, suffix),
+            "success",
+            detail=detail,
+        )
+
     def save(
         self,
         session: SignedInSession,
@@ -69,31 +233,50 @@ class SecurityDetailsService:
         expected_version: int,
         public_key: str,
         callback_urls: list[str],
-    ) -> SecurityDetails:
+    ) -> SaveResult:
+        """Validate and save the public key and callback URLs if nobody saved first.
+
+        Raises InvalidInput naming every problem (nothing is saved), or
+        ConflictError when the version moved on at another desk.
+        """
         application = self._authorise(session, application_id, "security-details-save")
         urls = [url.strip() for url in callback_urls if url.strip()]
         problems = [check.error for check in map(check_callback_url, urls) if check.error]
         if problems:
             raise InvalidInput("Nothing was saved. " + " ".join(problems))
-        # TODO: validate the public key (RSA only, 2048 bits or more, unique kid,
-        # no private members); it is stored as typed for now.
+        stored_key, warnings = self._normalise_public_key(public_key)
+        warnings += [check.warning for check in map(check_callback_url, urls) if check.warning]
         self._store.save_security_details(
-            SecurityDetailsChange(
-                application_id, expected_version, public_key.strip(), tuple(urls)
-            ),
+            SecurityDetailsChange(application_id, expected_version, stored_key, tuple(urls)),
             AuditRecord(
                 session.user.id,
                 session.audit_actor(),
                 "security-details-save",
                 _target(application),
                 "success",
-                detail=f"{len(urls)} callback URL(s)",
+                detail=f"{len(urls)} callback URL(s); public key: {_describe_key(stored_key)}",
             ),
         )
+        self._store.discard_draft(session.user.id, application_id)
         log.info(
             "User %s saved security details of application %s", session.user.id, application_id
         )
-        return self._store.load_security_details(application_id)
+        return SaveResult(self._store.load_security_details(application_id), tuple(warnings))
+
+    def _normalise_public_key(self, text: str) -> tuple[str, list[str]]:
+        """Return what to store for the typed public key, with warnings for the user."""
+        value = text.strip()
+        if not value:
+            return "", []
+        if "://" in value and not value.lstrip().startswith("{"):
+            url = check_jwks_url(value)
+            try:
+                self._fetch_jwks(url)
+            except JwksUnreachable as error:
+                log.warning("JWKS URL could not be fetched: %s", error)
+                return url, [f"{error} The URL was kept; check it again when the network is back."]
+            return url, []
+        return parse_public_key_input(value).jwks_json(), []
 
     def change_environment(
         self, session: SignedInSession, application_id: int, environment: Environment
@@ -191,6 +374,14 @@ class SecurityDetailsService:
     def _step_up_required(self, application: ApplicationSummary) -> bool:
         policy = self._store.load_policy()
         return policy.requires_step_up(application.environment, self._clock.now())
+
+
+def _describe_key(stored: str) -> str:
+    if not stored:
+        return "none"
+    if stored.startswith("https://"):
+        return f"JWKS URL {stored}"
+    return "JWKS document"
 
 
 def _target(application: ApplicationSummary, suffix: str = "") -> str:

@@ -12,6 +12,8 @@ class SignedInSession:
     unlock: UnlockWindow
     accepted_steps: set[int] = field(default_factory=set)
     """Time steps this session had accepted, to tell a user's own replay from another's."""
+    allow_screen_capture: bool = False
+    """Set by the user for remote support; windows showing secrets may then be captured."""
     notices: list[str] = field(default_factory=list)
     """Messages shown once after sign-in, such as a new authenticator being added."""
 

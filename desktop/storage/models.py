@@ -181,6 +181,19 @@ class RecoveryCodeRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class DraftRow(Base):
+    """Unsaved non-secret edits of one user to one application's security details."""
+
+    __tablename__ = "drafts"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    callback_urls: Mapped[str] = mapped_column(Text)
+    """A JSON list of strings."""
+    base_version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class AuditRow(Base):
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,12 +5,12 @@ ever written into a database that is marked as a demo inside.
 """
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from desktop.domain.entities import Environment
 from desktop.domain.roles import GlobalRole, TeamRole
+from desktop.security.api_keys import new_api_secret, new_client_id
 from desktop.security.passwords import hash_password
 from desktop.storage.store import SqlStore
 
@@ -116,12 +116,3 @@ def seed_demo(store: SqlStore, now: datetime) -> None:
     for username, team_name, role in DEMO_MEMBERSHIPS:
         store.add_member(user_ids[username], team_ids[team_name], role)
     log.info("Seeded the demo database with %d users and %d teams", len(user_ids), len(team_ids))
-
-
-def new_client_id() -> str:
-    return "sd_" + secrets.token_hex(12)
-
-
-def new_api_secret() -> str:
-    """Return a client secret of 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)

@@ -1,5 +1,6 @@
 """The SQL implementation of the services' Store protocol."""
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +42,9 @@ from desktop.services.ports import (
     ApplicationSort,
     AuditRecord,
     Credentials,
+    Draft,
     EnrolmentState,
+    KeyRotation,
     SecurityDetailsChange,
     SignInFailures,
     StoredAuditEvent,
@@ -55,6 +58,7 @@ from desktop.storage.models import (
     AuditRow,
     BurnedStepRow,
     CallbackUrlRow,
+    DraftRow,
     EnrolmentRow,
     MembershipRow,
     PolicyRow,
@@ -409,17 +413,127 @@ class SqlStore:
             _add_audit(session, audit, self._clock.now())
         return self._box.decrypt(ciphertext, api_secret_context(client_id))
 
-    def add_api_key(self, application_id: int, client_id: str, secret: str, now: datetime) -> int:
+    def add_api_key(
+        self,
+        application_id: int,
+        client_id: str,
+        secret: str,
+        now: datetime,
+        audit: AuditRecord | None = None,
+    ) -> int:
         with self._transaction() as session:
             row = ApiKeyRow(
                 application_id=application_id,
                 client_id=client_id,
                 secret_ciphertext=self._box.encrypt(secret, api_secret_context(client_id)),
                 created_at=now,
+                version=1,
             )
             session.add(row)
             session.flush()
+            if audit is not None:
+                _add_audit(session, audit, self._clock.now())
             return row.id
+
+    def rotate_api_key(self, rotation: KeyRotation, audit: AuditRecord) -> int:
+        with self._transaction() as session:
+            old = session.get(ApiKeyRow, rotation.api_key_id)
+            if old is None:
+                raise NotFound(f"API key {rotation.api_key_id} does not exist.")
+            application_id = old.application_id
+            self._end_key(
+                session,
+                rotation.api_key_id,
+                rotation.expected_version,
+                rotation.now,
+                rotation.old_valid_until,
+            )
+            row = ApiKeyRow(
+                application_id=application_id,
+                client_id=rotation.new_client_id,
+                secret_ciphertext=self._box.encrypt(
+                    rotation.new_secret, api_secret_context(rotation.new_client_id)
+                ),
+                created_at=rotation.now,
+                version=1,
+            )
+            session.add(row)
+            session.flush()
+            _add_audit(session, audit, self._clock.now())
+            return row.id
+
+    def revoke_api_key(
+        self, api_key_id: int, expected_version: int, now: datetime, audit: AuditRecord
+    ) -> None:
+        with self._transaction() as session:
+            self._end_key(session, api_key_id, expected_version, now, None)
+            _add_audit(session, audit, self._clock.now())
+
+    @staticmethod
+    def _end_key(
+        session: Session,
+        api_key_id: int,
+        expected_version: int,
+        now: datetime,
+        valid_until: datetime | None,
+    ) -> None:
+        """Revoke a key now, or let it expire at `valid_until`; check its version first."""
+        values: dict[str, object] = {"version": expected_version + 1, "rotated_at": now}
+        if valid_until is None:
+            values["revoked_at"] = now
+        else:
+            values["valid_until"] = valid_until
+        result = session.execute(
+            update(ApiKeyRow)
+            .where(
+                ApiKeyRow.id == api_key_id,
+                ApiKeyRow.version == expected_version,
+                ApiKeyRow.revoked_at.is_(None),
+            )
+            .values(values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(
+                "This API key was changed at another desk, or is already revoked. "
+                "Reload the keys and try again."
+            )
+
+    # Drafts
+
+    def save_draft(self, draft: Draft) -> None:
+        with self._transaction() as session:
+            session.merge(
+                DraftRow(
+                    user_id=draft.user_id,
+                    application_id=draft.application_id,
+                    public_key=draft.public_key,
+                    callback_urls=json.dumps(list(draft.callback_urls)),
+                    base_version=draft.base_version,
+                    updated_at=draft.updated_at,
+                )
+            )
+
+    def load_draft(self, user_id: int, application_id: int) -> Draft | None:
+        with self._transaction() as session:
+            row = session.get(DraftRow, (user_id, application_id))
+            if row is None:
+                return None
+            return Draft(
+                user_id=row.user_id,
+                application_id=row.application_id,
+                public_key=row.public_key,
+                callback_urls=tuple(json.loads(row.callback_urls)),
+                base_version=row.base_version,
+                updated_at=row.updated_at,
+            )
+
+    def discard_draft(self, user_id: int, application_id: int) -> None:
+        with self._transaction() as session:
+            session.execute(
+                delete(DraftRow).where(
+                    DraftRow.user_id == user_id, DraftRow.application_id == application_id
+                )
+            )
 
     def save_security_details(self, change: SecurityDetailsChange, audit: AuditRecord) -> int:
         new_version = change.expected_version + 1
@@ -771,6 +885,17 @@ class SqlStore:
                 )
                 or 0
             )
+
+    def recent_audit_targets(self, action: str, limit: int) -> list[tuple[datetime, str]]:
+        """Return the time and target of the newest `limit` audit events of `action`."""
+        statement = (
+            select(AuditRow.occurred_at, AuditRow.target)
+            .where(AuditRow.action == action)
+            .order_by(AuditRow.occurred_at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        )
+        with self._transaction() as session:
+            return [(occurred_at, target) for occurred_at, target in session.execute(statement)]
 
 
 def _case(condition: ColumnElement[bool], then: object, otherwise: object) -> ColumnElement[object]:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.entities import ApplicationSummary, Environment
+from desktop.domain.entities import ApplicationSummary, Environment, SecurityDetails
 from desktop.domain.errors import (
     ConflictError,
     InvalidInput,
@@ -26,10 +26,12 @@ from desktop.domain.errors import (
     StepUpRequired,
     StorageError,
 )
+from desktop.services.ports import Draft
 from desktop.services.security_details import SecurityDetailsService
 from desktop.services.session import SignedInSession
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.credentials_editor import CredentialsEditor
+from desktop.ui.timers import TimerFactory
 from desktop.ui.unlock_monitor import UnlockMonitor
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ StepUpPrompt = Callable[[str], bool]
 class SecurityDetailsPanel(QStackedWidget):
     """Shows a locked page until the service hands over the details."""
 
+    AUTOSAVE_MS = 10_000
+    """How often unsaved edits are kept as a draft, so a crash loses little."""
+
     def __init__(
         self,
         application: ApplicationSummary,
@@ -51,6 +56,7 @@ class SecurityDetailsPanel(QStackedWidget):
         monitor: UnlockMonitor,
         clipboard: SecretClipboard,
         prompt_step_up: StepUpPrompt,
+        timers: TimerFactory,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -76,6 +82,7 @@ class SecurityDetailsPanel(QStackedWidget):
         self.editor.lock_requested.connect(monitor.lock_now)
         self.addWidget(self._locked_page)
         self.addWidget(self.editor)
+        self._autosave = timers.repeating(self.AUTOSAVE_MS, self.keep_draft, self)
         monitor.locked.connect(self.lock)
         self._set_locked("Security details are locked.")
 
@@ -83,23 +90,39 @@ class SecurityDetailsPanel(QStackedWidget):
     def is_unlocked(self) -> bool:
         return self.currentWidget() is self.editor
 
-    def open_details(self) -> None:
+    @property
+    def application(self) -> ApplicationSummary:
+        return self._application
+
+    def open_details(self, offer_draft: bool = True) -> bool:
         details = self.guarded(lambda: self._security.load(self._session, self._application.id))
-        if details is None:
-            return
-        self.editor.show_details(details)  # type: ignore[arg-type]
+        if not isinstance(details, SecurityDetails):
+            return False
+        self.editor.show_details(details)
         self.setCurrentWidget(self.editor)
+        self._autosave.start()
+        if offer_draft:
+            draft = self.guarded(
+                lambda: self._security.load_draft(self._session, self._application.id)
+            )
+            if isinstance(draft, Draft):
+                self.editor.offer_draft(draft)
         self._monitor.refresh()
+        return True
 
     def guarded(self, call: Callable[[], object]) -> object:
         """Run a service call, asking for step-up once if the service requires it.
 
-        Returns None when the call was refused or the user cancelled.
+        When the window has ended, secrets are wiped before the prompt; after a
+        new verification the editor reopens with the user's unsaved edits and
+        the call runs again. Returns None when refused or cancelled.
         """
         for attempt in range(2):
             try:
                 return call()
             except StepUpRequired:
+                was_open = self.is_unlocked
+                edits = self.editor.edits() if self.editor.is_dirty() else None
                 self.lock()
                 if attempt == 1 or not self._prompt_step_up(
                     f"{self._application.team_name} / {self._application.name} "
@@ -107,19 +130,38 @@ class SecurityDetailsPanel(QStackedWidget):
                 ):
                     return None
                 self._monitor.refresh()
+                reopened = was_open and self.open_details(offer_draft=edits is None)
+                if reopened and edits is not None:
+                    self.editor.restore_edits(*edits)
             except (PermissionDenied, NotFound) as error:
                 log.warning(
                     "Security details of application %s refused: %s",
                     self._application.id,
                     type(error).__name__,
                 )
+                self._autosave.stop()
                 self._set_locked(str(error))
                 self._unlock_button.setEnabled(False)
                 self.editor.wipe()
                 return None
         return None
 
+    def keep_draft(self) -> None:
+        """Store unsaved non-secret edits as a draft of this user; no step-up needed."""
+        details = self.editor.details
+        if details is None or not self.editor.is_dirty():
+            return
+        public_key, urls = self.editor.edits()
+        try:
+            self._security.save_draft(
+                self._session, self._application.id, details.version, public_key, urls
+            )
+        except (PermissionDenied, NotFound, StorageError) as error:
+            log.warning("Keeping a draft of application %s failed: %s", self._application.id, error)
+
     def lock(self) -> None:
+        self._autosave.stop()
+        self.keep_draft()
         self.editor.wipe()
         self._set_locked("Security details are locked. Unlock them to see or change them.")
 
@@ -140,6 +182,7 @@ class ApplicationTab(QWidget):
         monitor: UnlockMonitor,
         clipboard: SecretClipboard,
         prompt_step_up: StepUpPrompt,
+        timers: TimerFactory,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -156,7 +199,7 @@ class ApplicationTab(QWidget):
         # The role check happens in the service; a viewer gets no tab at all.
         if may_open:
             self.security_panel = SecurityDetailsPanel(
-                application, security, session, monitor, clipboard, prompt_step_up
+                application, security, session, monitor, clipboard, prompt_step_up, timers
             )
             self.security_panel.setAccessibleName(SECURITY_DETAILS)
             index = self.sections.addTab(self.security_panel, "Security &details")

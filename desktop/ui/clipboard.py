@@ -2,20 +2,21 @@
 
 import logging
 
-from PySide6.QtCore import QByteArray, QMimeData, QObject
+from PySide6.QtCore import QByteArray, QMimeData, QObject, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
 
 from desktop.ui.timers import TimerFactory
 
 log = logging.getLogger(__name__)
 
-CLEAR_AFTER_MS = 20_000
+CLEAR_AFTER_SECONDS = 20
 
 # Formats that ask clipboard managers not to keep the entry. A zero DWORD in
 # the two Windows "Can…" formats opts out of clipboard history and cloud
-# clipboard; the presence of the third excludes it from monitoring apps.
+# clipboard; the presence of the first excludes it from monitoring apps. KDE's
+# Klipper and macOS pasteboard managers read the other two.
 _ZERO_DWORD = QByteArray(b"\x00\x00\x00\x00")
-_HINTS = {
+CLIPBOARD_HINTS = {
     'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"': (
         QByteArray(b"\x00")
     ),
@@ -27,30 +28,48 @@ _HINTS = {
 
 
 class SecretClipboard(QObject):
-    """Copies a secret and clears it after a delay, on lock and on quit, if still ours."""
+    """Copies a secret and clears it after a countdown, on lock and on quit, if still ours."""
+
+    remaining_changed = Signal(int)
+    """Seconds until the clipboard is cleared; 0 once it was cleared or replaced."""
 
     def __init__(self, timers: TimerFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._copied: str | None = None
-        self._timer = timers.repeating(CLEAR_AFTER_MS, self.clear, self)
+        self._remaining = 0
+        self._timer = timers.repeating(1000, self._tick, self)
 
     def copy(self, secret: str) -> None:
         data = QMimeData()
         data.setText(secret)
-        for mime_type, value in _HINTS.items():
+        for mime_type, value in CLIPBOARD_HINTS.items():
             data.setData(mime_type, value)
         QGuiApplication.clipboard().setMimeData(data, QClipboard.Mode.Clipboard)
         self._copied = secret
+        self._remaining = CLEAR_AFTER_SECONDS
         self._timer.stop()
         self._timer.start()
+        self.remaining_changed.emit(self._remaining)
+
+    def _tick(self) -> None:
+        self._remaining -= 1
+        if self._remaining <= 0 or not self._still_ours():
+            self.clear()
+            return
+        self.remaining_changed.emit(self._remaining)
+
+    def _still_ours(self) -> bool:
+        return (
+            self._copied is not None
+            and QGuiApplication.clipboard().text(QClipboard.Mode.Clipboard) == self._copied
+        )
 
     def clear(self) -> None:
         """Empty the clipboard if it still holds the secret StepDesk put there."""
         self._timer.stop()
-        if self._copied is None:
-            return
-        clipboard = QGuiApplication.clipboard()
-        if clipboard.text(QClipboard.Mode.Clipboard) == self._copied:
-            clipboard.clear(QClipboard.Mode.Clipboard)
+        if self._copied is not None and self._still_ours():
+            QGuiApplication.clipboard().clear(QClipboard.Mode.Clipboard)
             log.info("Cleared a copied secret from the clipboard")
         self._copied = None
+        self._remaining = 0
+        self.remaining_changed.emit(0)

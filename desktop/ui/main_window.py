@@ -28,6 +28,7 @@ from desktop.domain.roles import GlobalRole
 from desktop.services.bundle import Services
 from desktop.services.session import SignedInSession
 from desktop.ui.application_tab import ApplicationTab
+from desktop.ui.capture import CaptureGuard, platform_capture_guard
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.models import ApplicationRole, ApplicationsModel, TeamsModel, TeamsRole
 from desktop.ui.policy_dialog import PolicyDialog
@@ -49,12 +50,15 @@ class MainWindow(QMainWindow):
         session: SignedInSession,
         timers: TimerFactory,
         lock_source: SessionLockSource | None = None,
+        capture_guard: CaptureGuard | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._services = services
         self._session = session
+        self._timers = timers
         self._lock_source = lock_source or platform_session_lock_source()
+        self._capture_guard = capture_guard or platform_capture_guard()
         self.setWindowTitle(f"{APP_NAME} – {session.user.display_name}")
         self.monitor = UnlockMonitor(session, timers, self)
         self.clipboard = SecretClipboard(timers, self)
@@ -93,6 +97,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.monitor.remaining_changed.connect(self._show_remaining)
+        self.monitor.unlocked.connect(self._update_capture)
+        self.monitor.locked.connect(self._update_capture)
+        self.clipboard.remaining_changed.connect(self._show_clipboard_countdown)
         self.teams_model.loading_failed.connect(self._show_loading_error)
         self.applications_model.loading_failed.connect(self._show_loading_error)
         app = QApplication.instance()
@@ -189,6 +196,13 @@ class MainWindow(QMainWindow):
         self.enrol_action.triggered.connect(self.set_up_authenticator)
         self.enrol_action.setEnabled(not self._services.stepup.status(self._session).enrolled)
         account_menu.addAction(self.enrol_action)
+        self.capture_action = QAction("Allow screen &sharing", self)
+        self.capture_action.setCheckable(True)
+        self.capture_action.setToolTip(
+            "Let screen sharing tools show windows with secrets, for remote support"
+        )
+        self.capture_action.toggled.connect(self.set_screen_capture)
+        account_menu.addAction(self.capture_action)
 
         if self._session.user.global_role is GlobalRole.ADMINISTRATOR:
             administration = self.menuBar().addMenu("Ad&ministration")
@@ -227,6 +241,13 @@ class MainWindow(QMainWindow):
         self.step_up_label.setAccessibleName("Step-up state")
         self.countdown = QLabel()
         self.countdown.setAccessibleName("Unlock time remaining")
+        self.clipboard_label = QLabel()
+        self.clipboard_label.setAccessibleName("Clipboard countdown")
+        self.sharing_label = QLabel("Screen sharing allowed")
+        self.sharing_label.setAccessibleName("Screen sharing")
+        self.sharing_label.setVisible(False)
+        bar.addPermanentWidget(self.sharing_label)
+        bar.addPermanentWidget(self.clipboard_label)
         bar.addPermanentWidget(self.step_up_label)
         bar.addPermanentWidget(self.countdown)
 
@@ -241,6 +262,19 @@ class MainWindow(QMainWindow):
         else:
             self.step_up_label.setText("Locked")
             self.countdown.setText("")
+
+    def set_screen_capture(self, allowed: bool) -> None:
+        self._services.auth.set_screen_capture(self._session, allowed)
+        self.sharing_label.setVisible(allowed)
+        self._update_capture()
+
+    def _update_capture(self) -> None:
+        """Keep this window out of screen capture while secrets may be on it."""
+        exclude = self._session.unlock.is_open() and not self._session.allow_screen_capture
+        self._capture_guard.set_excluded(self, exclude)
+
+    def _show_clipboard_countdown(self, seconds: int) -> None:
+        self.clipboard_label.setText(f"Clipboard clears in {seconds} s" if seconds else "")
 
     def set_up_authenticator(self) -> None:
         """Enrol before step-up is first needed; the dialog also unlocks the session."""
@@ -267,6 +301,9 @@ class MainWindow(QMainWindow):
 
     def prompt_step_up(self, reason: str) -> bool:
         dialog = StepUpDialog(self._services.stepup, self._session, reason, self)
+        # The enrolment QR code is a secret too.
+        if not self._session.allow_screen_capture:
+            self._capture_guard.set_excluded(dialog, True)
         try:
             verified = dialog.exec() == StepUpDialog.DialogCode.Accepted
         finally:
@@ -298,6 +335,7 @@ class MainWindow(QMainWindow):
             self.monitor,
             self.clipboard,
             self.prompt_step_up,
+            self._timers,
         )
         index = self.tabs.addTab(tab, "")
         self._set_tab_title(tab)
@@ -352,6 +390,7 @@ class MainWindow(QMainWindow):
         self.monitor.lock_now()
         self.clipboard.clear()
         self.monitor.stop()
+        self._capture_guard.set_excluded(self, False)
         self._lock_source.stop()
         app = QApplication.instance()
         if app is not None:

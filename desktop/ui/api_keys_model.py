@@ -1,0 +1,126 @@
+"""A table model of one application's API keys: public facts only, never a secret."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any, overload
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from desktop.domain.entities import ApiKeyInfo
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class ApiKeyColumn(IntEnum):
+    KEY_ID = 0
+    CREATED = 1
+    ROTATED = 2
+    VALID_UNTIL = 3
+    STATUS = 4
+
+    @property
+    def title(self) -> str:
+        return ("Key id", "Created", "Last rotated", "Valid until", "Status")[self]
+
+
+class ApiKeyRole(IntEnum):
+    ID = Qt.ItemDataRole.UserRole
+    KEY = ID + 1
+    """The ApiKeyInfo of the row."""
+    USABLE = ID + 2
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else f"{value.astimezone():%d %b %Y %H:%M}"
+
+
+class ApiKeysModel(QAbstractItemModel):
+    def __init__(
+        self, now: Callable[[], datetime] = lambda: datetime.now(UTC), parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._now = now
+        self._keys: list[ApiKeyInfo] = []
+
+    def set_keys(self, keys: tuple[ApiKeyInfo, ...]) -> None:
+        self.beginResetModel()
+        self._keys = list(keys)
+        self.endResetModel()
+
+    def key_at(self, row: int) -> ApiKeyInfo:
+        return self._keys[row]
+
+    def row_of(self, api_key_id: int) -> int:
+        for row, key in enumerate(self._keys):
+            if key.id == api_key_id:
+                return row
+        return -1
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._keys)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(ApiKeyColumn)
+
+    def index(self, row: int, column: int, parent: ModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._keys) and 0 <= column < len(ApiKeyColumn)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    @overload
+    def parent(self) -> QObject | None: ...
+
+    @overload
+    def parent(self, child: ModelIndex) -> QModelIndex: ...
+
+    def parent(self, child: ModelIndex | None = None) -> QObject | QModelIndex | None:
+        if child is None:
+            return super().parent()
+        return QModelIndex()
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._keys):
+            return None
+        key = self._keys[index.row()]
+        if role == ApiKeyRole.ID:
+            return key.id
+        if role == ApiKeyRole.KEY:
+            return key
+        if role == ApiKeyRole.USABLE:
+            return key.is_usable(self._now())
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        column = ApiKeyColumn(index.column())
+        if column is ApiKeyColumn.KEY_ID:
+            return key.client_id
+        if column is ApiKeyColumn.CREATED:
+            return _when(key.created_at)
+        if column is ApiKeyColumn.ROTATED:
+            return _when(key.rotated_at)
+        if column is ApiKeyColumn.VALID_UNTIL:
+            return _when(key.revoked_at or key.valid_until)
+        return key.status(self._now())
+
+    def headerData(  # noqa: N802
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(ApiKeyColumn)
+        ):
+            return ApiKeyColumn(section).title
+        return None
