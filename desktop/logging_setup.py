@@ -29,4 +29,6 @@ def setup_logging(log_dir: Path, verbose: bool = False) -> Path | None:
         return None
     handler.setFormatter(formatter)
     root.addHandler(handler)
+    # Alembic reports every migration context at INFO; StepDesk logs its own summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return log_file

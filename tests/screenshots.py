@@ -6,8 +6,10 @@ It signs in to a fresh demo database in a temporary folder, grabs the
 screen at each state, and checks that the QR code decodes from the grab.
 """
 
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pyotp
@@ -43,6 +45,8 @@ def settle(milliseconds: int = 400) -> None:
 def main(out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     app = ensure_application()
+    # Never hang a terminal or a CI job: give up after two minutes.
+    QTimer.singleShot(120_000, lambda: os._exit(2))
     folder = Path(tempfile.mkdtemp(prefix="stepdesk-shots-"))
     clock = SystemClock()
     store = open_store(
@@ -76,21 +80,38 @@ def main(out_dir: Path) -> int:
     tab = window.open_application(checkout)
     decoded: list[str] = []
 
+    failures: list[BaseException] = []
+
     def on_dialog() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QDialog):
             QTimer.singleShot(50, on_dialog)
             return
-        settle()
-        shot = out_dir / "3-step-up-dialog.png"
-        grab_screen(shot)
-        decoded.append(decode_qr_file(shot))
-        code = pyotp.TOTP(otpauth_secret(decoded[0])).now()
-        find(dialog, QLineEdit, "Authentication code").setText(code)
-        find(dialog, QPushButton, "Verify").click()
+        try:
+            settle()
+            shot = out_dir / "3-step-up-dialog.png"
+            grab_screen(shot)
+            decoded.append(decode_qr_file(shot))
+            authenticator = pyotp.TOTP(otpauth_secret(decoded[0]))
+            code_field = find(dialog, QLineEdit, "Authentication code")
+            code_field.setText(authenticator.now())
+            find(dialog, QPushButton, "Verify").click()
+            # A new enrolment takes the code of the next time step as well.
+            wait_for_next_step()
+            code_field.setText(authenticator.now())
+            find(dialog, QPushButton, "Verify").click()
+            settle()
+            grab_screen(out_dir / "3b-recovery-codes.png")
+            find(dialog, QPushButton, "Done").click()
+        except BaseException as error:  # noqa: BLE001 - reported after the dialog closes
+            failures.append(error)
+            dialog.reject()
 
     QTimer.singleShot(0, on_dialog)
     tab.show_security_details()
+    if failures:
+        print(f"failed: {failures[0]!r}", file=sys.stderr)
+        return 1
     settle()
     find(tab, QPushButton, "Show secret").click()
     settle()
@@ -100,6 +121,13 @@ def main(out_dir: Path) -> int:
     store.close()
     app.quit()
     return 0
+
+
+def wait_for_next_step() -> None:
+    """Wait, with events flowing, until the TOTP time step changes (at most 30 s)."""
+    start = int(time.time()) // 30
+    while int(time.time()) // 30 == start:
+        settle(200)
 
 
 def decode_qr_file(path: Path) -> str:

@@ -83,6 +83,17 @@ def test_enrolment_shows_qr_and_grouped_key(
     assert dialog.focusWidget() is find(dialog, QLineEdit, "Authentication code")
 
 
+def test_qr_decodes_from_whole_dialog(
+    qtbot: QtBot, services: Services, owner: SignedInSession, clock: ManualClock
+) -> None:
+    # A grab of the whole dialog shows whether other controls cover the QR code.
+    dialog = open_dialog(qtbot, services, owner)
+    uri = decode_qr(dialog)
+    assert uri.startswith("otpauth://totp/StepDesk:olivia%40example.co.uk?secret=")
+    enter(dialog, pyotp.TOTP(otpauth_secret(uri)).at(clock.now()))
+    assert decode_qr(dialog) == uri
+
+
 def test_first_code_asks_for_next(
     qtbot: QtBot, services: Services, owner: SignedInSession, clock: ManualClock
 ) -> None:

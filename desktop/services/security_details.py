@@ -274,7 +274,7 @@ class SecurityDetailsService:
                 self._fetch_jwks(url)
             except JwksUnreachable as error:
                 log.warning("JWKS URL could not be fetched: %s", error)
-                return url, [f"{error} The URL was kept; check it again when the network is back."]
+                return url, [f"{error} The URL was saved without this check."]
             return url, []
         return parse_public_key_input(value).jwks_json(), []
 

@@ -278,6 +278,7 @@ class StepUpService:
         message: str,
         action: str = "mfa-verify",
     ) -> None:
+        log.info("User %s: code rejected (%s)", session.user.id, outcome)
         policy = self._store.load_policy()
         count = self._store.record_failure(
             session.user.id,

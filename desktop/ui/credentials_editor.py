@@ -97,13 +97,14 @@ class CredentialsEditor(QWidget):
         self._lock.setAccessibleName("Lock now")
         self._lock.clicked.connect(self.lock_requested)
         buttons = QHBoxLayout()
-        buttons.addWidget(self._message, 1)
+        buttons.addStretch()
         buttons.addWidget(self._lock)
         buttons.addWidget(self._save_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self._message)
         layout.addLayout(buttons)
 
     # Construction
@@ -499,7 +500,15 @@ class CredentialsEditor(QWidget):
         base_urls = "\n".join(mine.callback_urls)
         if theirs.public_key.strip() != mine.public_key.strip():
             if chosen_key != mine.public_key.strip() and chosen_key != theirs.public_key.strip():
-                choices.append(FieldChoice(PUBLIC_KEY_FIELD, chosen_key, theirs.public_key))
+                choices.append(
+                    FieldChoice(
+                        PUBLIC_KEY_FIELD,
+                        chosen_key,
+                        theirs.public_key,
+                        summarise_public_key(chosen_key),
+                        summarise_public_key(theirs.public_key),
+                    )
+                )
             else:
                 chosen_key = theirs.public_key
         if their_urls != base_urls:
@@ -532,6 +541,23 @@ class CredentialsEditor(QWidget):
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
         self._message.show()
+
+
+def summarise_public_key(text: str) -> str:
+    """Describe a public key by kid, size and fingerprint, then show the text itself."""
+    value = text.strip()
+    if not value:
+        return "(no public key)"
+    if "://" in value and not value.startswith("{"):
+        return f"JWKS URL: {value}"
+    try:
+        keys = parse_public_key_input(value).keys
+    except InvalidInput as error:
+        return f"Not a valid public key: {error}\n\n{value}"
+    summary = "\n".join(
+        f"kid {key.kid} · RSA {key.size_bits} bits · SHA-256 {key.fingerprint}" for key in keys
+    )
+    return f"{summary}\n\n{value}"
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:

@@ -82,6 +82,9 @@ class FieldChoice:
     name: str
     mine: str
     theirs: str
+    mine_shown: str | None = None
+    """What to display for `mine` when the raw value is hard to compare, else the value."""
+    theirs_shown: str | None = None
 
 
 class ConflictDialog(QDialog):
@@ -104,8 +107,12 @@ class ConflictDialog(QDialog):
             box = QGroupBox(field.name)
             grid = QGridLayout(box)
             group = QButtonGroup(self)
+            shown = (
+                field.mine if field.mine_shown is None else field.mine_shown,
+                field.theirs if field.theirs_shown is None else field.theirs_shown,
+            )
             for column, (label, value) in enumerate(
-                (("Keep &mine", field.mine), ("Take &theirs", field.theirs))
+                (("Keep &mine", shown[0]), ("Take &theirs", shown[1]))
             ):
                 choice = QRadioButton(label)
                 choice.setAccessibleName(f"{field.name}: {label.replace('&', '')}")

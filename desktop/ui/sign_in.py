@@ -55,7 +55,7 @@ class SignInDialog(QDialog):
         self._message = QLabel()
         self._message.setAccessibleName("Sign-in message")
         self._message.setWordWrap(True)
-        self._message.setStyleSheet("color: palette(highlight);")
+        self._message.setStyleSheet("font-weight: bold;")
         self._message.hide()
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -1,11 +1,14 @@
 """Relays the session's unlock state to the widgets that display it."""
 
+import logging
 from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QObject, Signal
 
 from desktop.services.session import SignedInSession
 from desktop.ui.timers import TimerFactory
+
+log = logging.getLogger(__name__)
 
 REFRESH_MS = 1000
 
@@ -42,6 +45,7 @@ class UnlockMonitor(QObject):
         elif not is_open and self._was_open:
             self._was_open = False
             self._timer.stop()
+            log.info("Security details locked for user %s", self._session.user.id)
             self.locked.emit()
 
     def lock_now(self) -> None:
