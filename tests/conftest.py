@@ -8,7 +8,9 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends.fail import Keyring as FailKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,6 +33,9 @@ def user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.setenv(name, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
+    # No test may read or write the real credential store, here or in a child process.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    keyring.set_keyring(FailKeyring())
     return home
 
 

@@ -82,7 +82,7 @@ def test_wrong_key_file_reported(user_folders: Path, tmp_path: Path) -> None:
         "--database", str(database), "--key-file", str(wrong_key), home=user_folders
     )
     assert result.returncode == 3
-    assert f"The key file {wrong_key} does not belong to this database" in result.stderr
+    assert f"The data key in the key file {wrong_key} does not belong" in result.stderr
     assert dump(database) == before
 
 
@@ -96,7 +96,7 @@ def test_missing_key_file_creates_none(user_folders: Path, tmp_path: Path) -> No
         "--database", str(database), "--key-file", str(missing), home=user_folders
     )
     assert result.returncode == 3
-    assert f"The key file {missing} is missing" in result.stderr
+    assert f"The data key is missing from the key file {missing}" in result.stderr
     assert not missing.exists()
 
 

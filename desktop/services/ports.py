@@ -6,6 +6,7 @@ so nothing here knows about SQL.
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from enum import StrEnum
 from typing import Protocol
 
@@ -135,6 +136,11 @@ class Store(Protocol):
 
     @property
     def description(self) -> str: ...
+
+    new_key_location: str | None
+    """Where a data key created at this start was stored, so a backup can be offered."""
+
+    def save_key_backup(self, path: Path) -> None: ...
 
     def is_demo(self) -> bool: ...
 

@@ -17,7 +17,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from desktop.domain.errors import EncryptionKeyError, StorageError
-from desktop.security.encryption import SecretBox, generate_key, read_key_file, write_key_file
+from desktop.security.encryption import SecretBox, generate_key
+from desktop.security.key_store import DataKeySource
 from desktop.storage.models import ApiKeyRow, EnrolmentRow, Meta
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ def write_meta(session: Session, key: str, value: bytes) -> None:
     session.merge(Meta(key=key, value=value))
 
 
-def unlock_data_key(session: Session, key_file: Path) -> SecretBox:
+def unlock_data_key(session: Session, source: DataKeySource) -> SecretBox:
     """Load the data key and check it against the database's key id and verifier.
 
     A new key is created only when the database has no key id and contains no
@@ -175,26 +176,25 @@ def unlock_data_key(session: Session, key_file: Path) -> SecretBox:
     """
     stored_id = read_meta(session, META_KEY_ID)
     verifier = read_meta(session, META_KEY_VERIFIER)
-    if key_file.exists():
-        box = SecretBox(read_key_file(key_file))
-    elif stored_id is None and not _holds_encrypted_data(session):
+    key = source.load()
+    if key is None:
+        if stored_id is not None or _holds_encrypted_data(session):
+            raise EncryptionKeyError(
+                f"The data key is missing from {source.describe()}, but this database was "
+                "set up with a key. Restore the key from your backup, or pass --key-file."
+            )
         key = generate_key()
-        write_key_file(key_file, key)
-        box = SecretBox(key)
-    else:
-        raise EncryptionKeyError(
-            f"The key file {key_file} is missing, but this database was set up with a "
-            "key. Restore the key file from your backup, or pass --key-file."
-        )
+        source.create(key)
+    box = SecretBox(key)
     if stored_id is None:
         write_meta(session, META_KEY_ID, box.key_id.encode("ascii"))
         write_meta(session, META_KEY_VERIFIER, box.make_verifier())
         return box
     if stored_id.decode("ascii") != box.key_id or verifier is None or not box.matches(verifier):
         raise EncryptionKeyError(
-            f"The key file {key_file} does not belong to this database (key id "
-            f"{box.key_id}, expected {stored_id.decode('ascii')}). Use the key file "
-            "that was created with it, or pass --key-file."
+            f"The data key in {source.describe()} does not belong to this database (key id "
+            f"{box.key_id}, expected {stored_id.decode('ascii')}). Use the key that was "
+            "created with it, or pass --key-file."
         )
     return box
 

@@ -36,7 +36,8 @@ from desktop.domain.policy import Policy, StepUpMode, StepUpScope
 from desktop.domain.roles import GlobalRole, TeamRole
 from desktop.domain.text import fold
 from desktop.security.clock import Clock
-from desktop.security.encryption import SecretBox
+from desktop.security.encryption import SecretBox, write_key_file
+from desktop.security.key_store import DataKeySource
 from desktop.services.ports import (
     ApplicationQuery,
     ApplicationSort,
@@ -99,10 +100,13 @@ class SqlStore:
         self._clock = clock
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._box = box
+        self.new_key_location: str | None = None
+        """Where a key created by this start was stored; the UI offers a backup."""
+        self._new_key: bytes | None = None
         self.target = target
 
     @classmethod
-    def open(cls, target: DatabaseTarget, key_file: Path, *, clock: Clock) -> "SqlStore":
+    def open(cls, target: DatabaseTarget, key_source: DataKeySource, *, clock: Clock) -> "SqlStore":
         """Open (creating if needed) and migrate the database, then check the data key."""
         engine = engine_setup.create_database_engine(target)
         try:
@@ -114,7 +118,7 @@ class SqlStore:
                     )
                 if session.get(PolicyRow, 1) is None:
                     session.add(_policy_row(Policy()))
-                box = engine_setup.unlock_data_key(session, key_file)
+                box = engine_setup.unlock_data_key(session, key_source)
         except DBAPIError as error:
             engine.dispose()
             raise StorageError(engine_setup.describe_database_error(target, error)) from error
@@ -122,7 +126,22 @@ class SqlStore:
             engine.dispose()
             raise
         log.debug("Opened database %s", target.display)
-        return cls(engine, target, box, clock)
+        store = cls(engine, target, box, clock)
+        if key_source.created_at is not None:
+            store.new_key_location = key_source.created_at.description
+            store._new_key = key_source.new_key
+        return store
+
+    def save_key_backup(self, path: Path) -> None:
+        """Write the key this start created to a new owner-only file at `path`."""
+        if self._new_key is None:
+            raise InvalidInput("No new data key was created in this session.")
+        try:
+            write_key_file(path, self._new_key)
+        except FileExistsError as error:
+            raise InvalidInput(f"{path} already exists: choose a new file name.") from error
+        except OSError as error:
+            raise InvalidInput(f"Could not write {path}: {error.strerror}.") from error
 
     def close(self) -> None:
         self._engine.dispose()

@@ -2,17 +2,21 @@
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -86,6 +90,8 @@ class MainWindow(QMainWindow):
         main_layout = QVBoxLayout(main_area)
         main_layout.setContentsMargins(0, 0, 0, 0)
         main_layout.addWidget(self.notices)
+        if services.new_key_location is not None:
+            main_layout.addWidget(self._key_backup_banner(services.new_key_location))
         main_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
         splitter.addWidget(self._sidebar())
@@ -109,6 +115,39 @@ class MainWindow(QMainWindow):
         self.session_lock_watched = self._lock_source.start(self, self._on_session_locked)
 
     # Construction
+
+    def _key_backup_banner(self, location: str) -> QWidget:
+        self.key_backup_banner = QWidget()
+        text = QLabel(
+            f"A new data key was created and stored in {location}. Without it the "
+            "secrets in this database cannot be read: save a backup copy somewhere safe."
+        )
+        text.setWordWrap(True)
+        text.setAccessibleName("Key backup notice")
+        save = QPushButton("Save a &backup of the key…")
+        save.setAccessibleName("Save key backup")
+        save.clicked.connect(lambda: self.save_key_backup())
+        row = QHBoxLayout(self.key_backup_banner)
+        row.addWidget(text, 1)
+        row.addWidget(save)
+        return self.key_backup_banner
+
+    def save_key_backup(self, path: Path | None = None) -> bool:
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Save a backup of the data key", "stepdesk-data-key.key"
+            )
+            if not name:
+                return False
+            path = Path(name)
+        try:
+            self._services.save_key_backup(path)
+        except InvalidInput as error:
+            QMessageBox.warning(self, APP_NAME, str(error))
+            return False
+        self.statusBar().showMessage(f"Key backup saved to {path}.")
+        self.key_backup_banner.hide()
+        return True
 
     def _sidebar(self) -> QWidget:
         self.teams_view = QTreeView()
