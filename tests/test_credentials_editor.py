@@ -588,3 +588,35 @@ def verify_again(clock: ManualClock, decoded: list[str]) -> Callable[[QDialog], 
         find(dialog, QPushButton, "Verify").click()
 
     return enter
+
+
+def test_quit_keeps_draft(
+    qtbot: QtBot, window: MainWindow, clock: ManualClock, demo_store: SqlStore
+) -> None:
+    tab = unlocked_tab(qtbot, window, clock)
+    assert tab.security_panel is not None
+    tab.security_panel.editor.callbacks.add_url("https://before-quit.example.com/cb")
+    application_id = tab.application.id
+    user_id = session_of(window).user.id
+    window.close()
+    draft = demo_store.load_draft(user_id, application_id)
+    assert draft is not None
+    assert "https://before-quit.example.com/cb" in draft.callback_urls
+
+
+def test_stale_key_view_conflicts(
+    qtbot: QtBot, window: MainWindow, clock: ManualClock, services: Services
+) -> None:
+    tab = unlocked_tab(qtbot, window, clock)
+    session = session_of(window)
+    key_id = services.security.load(session, tab.application.id).api_keys[0].id
+    # Another desk revokes the key while this editor still shows it as active.
+    services.security.revoke_key(session, key_id)
+
+    def confirm(dialog: QDialog) -> None:
+        assert isinstance(dialog, QMessageBox)
+        dialog.button(QMessageBox.StandardButton.Yes).click()
+
+    when_dialog_opens(confirm)
+    find(tab, QPushButton, "Revoke key").click()
+    assert "changed at another desk, or is already revoked" in message(tab)
