@@ -3,13 +3,18 @@
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktop import APP_NAME, __version__, paths
+from desktop import APP_NAME, __version__, paths, settings
 from desktop.domain.errors import StepDeskError, StorageError
 from desktop.logging_setup import setup_logging
-from desktop.security.clock import SystemClock
+from desktop.security.clock import Clock, SystemClock
+from desktop.settings import DatabaseChoice
+
+if TYPE_CHECKING:
+    from desktop.storage.store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -47,44 +52,137 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help=f"the data key file (default: in {paths.config_dir()})",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the whole app offscreen on a temporary demo database, print each step "
+        f"(also written to {paths.log_dir()}) and exit with 0 only if every step passed",
+    )
     parser.add_argument("--verbose", action="store_true", help="log debug messages to stderr")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    database_options = [args.database, args.open, args.key_file]
+    if args.self_test and (args.demo or any(value is not None for value in database_options)):
+        parser.error(
+            "--self-test uses its own temporary demo database and key: "
+            "leave out --database, --demo, --open and --key-file"
+        )
     log_file = setup_logging(paths.log_dir(), verbose=args.verbose)
     log.debug("Starting %s %s, log file %s", APP_NAME, __version__, log_file)
+    if args.self_test:
+        from desktop.self_test import run_self_test
+
+        return run_self_test(paths.log_dir())
 
     # Imported here so that --help and --version work without loading Qt.
-    from desktop.ui import application
+    from desktop.ui import application, first_run, startup
 
+    app = startup.prepare_application(log_file)
     clock = SystemClock()
+    store = open_database(
+        args,
+        clock,
+        interactive=not startup.is_headless(app),
+        ask=first_run.ask_for_database,
+        report=application.show_startup_error,
+    )
+    if isinstance(store, int):
+        return store
     try:
-        from desktop.storage.bootstrap import open_store
-
-        store = open_store(args.database, demo=args.demo, key_file=args.key_file, clock=clock)
-    except StorageError as error:
-        log.error("Cannot open the database: %s", error)
-        application.show_startup_error(str(error))
-        return EXIT_STORAGE
-    except StepDeskError as error:
-        log.error("Start-up failed: %s", error)
-        application.show_startup_error(str(error))
-        return EXIT_USAGE
-    try:
-        if store.is_empty():
-            message = (
-                f"The database {store.description} has no users yet. Start StepDesk with "
-                "--demo to try the demo database."
-            )
-            # NOTE: creating the first administrator of a new database is not built yet.
-            application.show_startup_error(message)
-            return EXIT_STORAGE
         return application.run(store, clock, open_reference=args.open)
     finally:
         store.close()
+
+
+def open_database(
+    args: argparse.Namespace,
+    clock: Clock,
+    *,
+    interactive: bool,
+    ask: Callable[[Path], DatabaseChoice | None],
+    report: Callable[[str], None],
+) -> "SqlStore | int":
+    """Open the database that --database or --demo names, else the remembered or default one.
+
+    Without any of them, `ask` shows the first-run chooser. A database that
+    did not come from the command line and fails to open is reported, then
+    the chooser is shown again, until one opens or the person quits. A
+    headless run cannot ask, so it reports and returns an exit code instead.
+    """
+    from desktop.storage.bootstrap import location_to_remember, open_store
+
+    from_command_line = args.database is not None or args.demo
+    choice = DatabaseChoice(args.database, args.demo) if from_command_line else initial_choice()
+    while True:
+        if choice is None:
+            if not interactive:
+                report(
+                    f"There is no database to open: {paths.default_database()} does not exist. "
+                    f"Start {APP_NAME} with --demo to create the demo database, or with "
+                    "--database PATH_OR_URL to open another one."
+                )
+                return EXIT_STORAGE
+            choice = ask(paths.default_database())
+            if choice is None:
+                log.info("No database chosen in the first-run dialog; quitting")
+                return EXIT_OK
+        try:
+            store = open_store(
+                choice.database, demo=choice.demo, key_file=args.key_file, clock=clock
+            )
+        except StepDeskError as error:
+            log.error("Cannot open the database: %s", error)
+            report(str(error))
+            if from_command_line or not interactive:
+                return EXIT_STORAGE if isinstance(error, StorageError) else EXIT_USAGE
+            choice = None
+            continue
+        if _has_users(store, report):
+            if not from_command_line:
+                remembered = None if choice.database is None else location_to_remember(store.target)
+                settings.save_database_choice(DatabaseChoice(remembered, choice.demo))
+            return store
+        store.close()
+        if from_command_line or not interactive:
+            return EXIT_STORAGE
+        choice = None
+
+
+def initial_choice() -> DatabaseChoice | None:
+    """Return the database chosen at an earlier start, else the default file if it exists."""
+    remembered = settings.load_database_choice()
+    if remembered is not None and remembered.database is not None:
+        location = remembered.database
+        if "://" not in location and not Path(location).exists():
+            log.warning("The database %s chosen at an earlier start no longer exists", location)
+            remembered = None
+    if remembered is not None:
+        return remembered
+    if paths.default_database().exists():
+        return DatabaseChoice(None)
+    return None
+
+
+def _has_users(store: "SqlStore", report: Callable[[str], None]) -> bool:
+    try:
+        empty = store.is_empty()
+    except StorageError as error:
+        log.error("Cannot read the database: %s", error)
+        report(str(error))
+        return False
+    if empty:
+        # NOTE: creating the first administrator of a new database is not built yet.
+        log.error("The database %s has no users", store.description)
+        report(
+            f"The database {store.description} has no users yet. Start {APP_NAME} with "
+            "--demo to try the demo database."
+        )
+    return not empty
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def main(out_dir: Path) -> int:
             settle()
             grab_screen(out_dir / "3b-recovery-codes.png")
             find(dialog, QPushButton, "Done").click()
-        except BaseException as error:  # noqa: BLE001 - reported after the dialog closes
+        except BaseException as error:
             failures.append(error)
             dialog.reject()
 

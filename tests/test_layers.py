@@ -123,3 +123,33 @@ def test_modules_under_matches_whole_names() -> None:
     modules = ["PySide6", "PySide6.QtCore", "shiboken6", "PySide6_addons", "sqlalchemy.orm"]
 
     assert modules_under(modules, QT_PREFIXES) == ["PySide6", "PySide6.QtCore", "shiboken6"]
+
+
+MODULE_PROBE = """
+import importlib, json, sys
+
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# Top-level modules that the command line loads before it decides to start
+# the UI or storage, so that --help, --version and the resource lookup stay light.
+LIGHT_MODULES = ["desktop.resources", "desktop.settings", "desktop.self_test"]
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_module_without_qt_or_sqlalchemy(module: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", MODULE_PROBE, module],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    modules = json.loads(result.stdout)
+
+    assert module in modules
+    assert modules_under(modules, QT_PREFIXES) == []
+    assert modules_under(modules, SQLALCHEMY_PREFIXES) == []

@@ -21,7 +21,9 @@ from desktop.security import totp
 from desktop.security.passwords import hash_password
 from desktop.services.bundle import Services
 from desktop.services.ports import AuditRecord
+from desktop.settings import DatabaseChoice, save_database_choice
 from desktop.storage.bootstrap import open_store
+from desktop.storage.engine import _backup_sqlite as backup_sqlite
 from desktop.storage.seed import new_api_secret, new_client_id
 from desktop.storage.store import SqlStore
 from tests.clocks import ManualClock
@@ -132,6 +134,18 @@ def write_secrets(store: SqlStore, clock: ManualClock) -> dict[str, bytes]:
     }
 
 
+def write_drafts_backups_and_settings(store: SqlStore, clock: ManualClock, database: Path) -> None:
+    """Leave every other kind of file StepDesk writes: a draft, a backup, the settings."""
+    services = Services.create(store, clock)
+    session = services.auth.sign_in("olivia", PASSWORD)
+    [development] = store.find_applications("payments", "checkout", Environment.DEVELOPMENT)
+    services.security.save_draft(session, development.id, 1, "", ["https://draft.example.co.uk/cb"])
+    assert store.load_draft(session.user.id, development.id) is not None
+    backup_sqlite(database, "scan")
+    save_database_choice(DatabaseChoice(str(database), demo=False))
+    assert list(database.parent.glob("desk.before-scan.*"))
+
+
 def force_database_errors(store: SqlStore, clock: ManualClock) -> tuple[str, list[StorageError]]:
     """Make two inserts fail on unique constraints and return the unsaved secret and the errors."""
     errors = []
@@ -155,6 +169,7 @@ def test_secrets_absent_from_files(
     unsaved_secret, _errors = force_database_errors(store, clock)
     secrets["unsaved API secret"] = api_secret_bytes(unsaved_secret)
     database = tmp_path / "desk.sqlite3"
+    write_drafts_backups_and_settings(store, clock, database)
     skipped = {tmp_path / "desk.key"}
 
     assert database.with_name("desk.sqlite3-wal").stat().st_size > 0

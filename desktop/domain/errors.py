@@ -53,3 +53,11 @@ class StorageError(StepDeskError):
 
 class EncryptionKeyError(StorageError):
     """The data key is missing, unreadable or does not match the database."""
+
+
+class MissingResource(StepDeskError):
+    """A file that ships with StepDesk (an icon, a style sheet) cannot be found."""
+
+
+class SelfTestFailed(StepDeskError):
+    """A step of --self-test found a fault, which the message describes with its location."""

@@ -6,8 +6,8 @@ so nothing here knows about SQL.
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from desktop.domain.entities import (
