@@ -132,9 +132,8 @@ def open_database(
                 log.info("No database chosen in the first-run dialog; quitting")
                 return EXIT_OK
         try:
-            store = open_store(
-                choice.database, demo=choice.demo, key_file=args.key_file, clock=clock
-            )
+            key_file = args.key_file or (None if choice.demo else settings.load_key_file())
+            store = open_store(choice.database, demo=choice.demo, key_file=key_file, clock=clock)
         except StepDeskError as error:
             log.error("Cannot open the database: %s", error)
             report(str(error))

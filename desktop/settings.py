@@ -61,6 +61,21 @@ def save_database_choice(choice: DatabaseChoice) -> None:
     log.debug("Remembered the database choice in %s", path)
 
 
+def load_key_file() -> Path | None:
+    """Return the key file a shared deployment names in `"key_file"`, if any.
+
+    Administrators set it once per desk so that every desk opens the shared
+    database with the same key; --key-file overrides it.
+    """
+    value = _read_settings().get("key_file")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        log.warning("Ignoring key_file in %s: it must be a file path", settings_file())
+        return None
+    return Path(value).expanduser()
+
+
 def _read_settings() -> dict[str, Any]:
     path = settings_file()
     try:

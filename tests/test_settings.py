@@ -84,3 +84,40 @@ def test_file_remembered_as_absolute_path(tmp_path: Path) -> None:
     target = resolve_target(str(tmp_path / "desk.sqlite3"))
 
     assert location_to_remember(target) == str(tmp_path / "desk.sqlite3")
+
+
+def test_key_file_setting_read(user_folders: Path) -> None:
+    from desktop import settings
+
+    path = settings.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"key_file": "~/shared/desk.key"}', encoding="utf-8")
+    assert settings.load_key_file() == Path("~/shared/desk.key").expanduser()
+    path.write_text('{"key_file": 7}', encoding="utf-8")
+    assert settings.load_key_file() is None
+
+
+def test_key_file_setting_used_by_cli(user_folders: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from desktop import settings
+    from desktop.storage.bootstrap import open_store
+    from tests.clocks import ManualClock
+
+    database = tmp_path / "shared.sqlite3"
+    shared_key = tmp_path / "shared.key"
+    open_store(str(database), demo=False, key_file=shared_key, clock=ManualClock()).close()
+    path = settings.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'{{"key_file": "{tmp_path / "other.key"}"}}', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--database", str(database)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 3
+    assert f"missing from the key file {tmp_path / 'other.key'}" in result.stderr
