@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, overload
+from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from desktop.domain.entities import ApiKeyInfo
+from desktop.ui.table_model import FlatTableModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -35,7 +36,7 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else f"{value.astimezone():%d %b %Y %H:%M}"
 
 
-class ApiKeysModel(QAbstractItemModel):
+class ApiKeysModel(FlatTableModel):
     def __init__(
         self, now: Callable[[], datetime] = lambda: datetime.now(UTC), parent: QObject | None = None
     ) -> None:
@@ -57,36 +58,11 @@ class ApiKeysModel(QAbstractItemModel):
                 return row
         return -1
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._keys)
+    def row_total(self) -> int:
+        return len(self._keys)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(ApiKeyColumn)
-
-    def index(self, row: int, column: int, parent: ModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if parent.isValid() or not (0 <= row < len(self._keys) and 0 <= column < len(ApiKeyColumn)):
-            return QModelIndex()
-        return self.createIndex(row, column)
-
-    @overload
-    def parent(self) -> QObject | None: ...
-
-    @overload
-    def parent(self, child: ModelIndex) -> QModelIndex: ...
-
-    def parent(self, child: ModelIndex | None = None) -> QObject | QModelIndex | None:
-        if child is None:
-            return super().parent()
-        return QModelIndex()
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def column_total(self) -> int:
+        return len(ApiKeyColumn)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._keys):

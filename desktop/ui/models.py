@@ -24,6 +24,7 @@ from desktop.domain.errors import StorageError
 from desktop.services.browse import BrowseService, cursor_after
 from desktop.services.ports import ApplicationSort
 from desktop.services.session import SignedInSession
+from desktop.ui.table_model import FlatTableModel
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def _check_batch_size(batch_size: int) -> None:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
 
 
-class ApplicationsModel(QAbstractItemModel):
+class ApplicationsModel(FlatTableModel):
     """A flat table of the applications the signed-in user may see.
 
     Construction and every reset load the first batch at once, and views load
@@ -238,36 +239,11 @@ class ApplicationsModel(QAbstractItemModel):
 
     # QAbstractItemModel
 
-    def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(self._pages.rows)
+    def row_total(self) -> int:
+        return len(self._pages.rows)
 
-    def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(ApplicationColumn)
-
-    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        return self.createIndex(row, column)
-
-    @overload
-    def parent(self) -> QObject | None: ...
-
-    @overload
-    def parent(self, child: ModelIndex) -> QModelIndex: ...
-
-    def parent(self, child: ModelIndex | None = None) -> QObject | QModelIndex | None:
-        if child is None:
-            return super().parent()
-        return QModelIndex()
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def column_total(self) -> int:
+        return len(ApplicationColumn)
 
     def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
         if not self.checkIndex(index, QAbstractItemModel.CheckIndexOption.IndexIsValid):

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, overload
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -47,6 +47,7 @@ from desktop.services.ports import StoredAuditEvent, UserMfaStatus
 from desktop.services.session import SignedInSession
 from desktop.services.support import SupportService
 from desktop.ui.application_tab import StepUpPrompt
+from desktop.ui.table_model import FlatTableModel
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class UsersRole(IntEnum):
     """The UserMfaStatus of the row."""
 
 
-class UsersModel(QAbstractItemModel):
+class UsersModel(FlatTableModel):
     """A flat table of users and the state of their authenticators, for support users.
 
     Rows load on `refresh` and `set_filter_text`, not in the constructor, so a
@@ -232,36 +233,11 @@ class UsersModel(QAbstractItemModel):
 
     # QAbstractItemModel
 
-    def rowCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
+    def row_total(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: ModelIndex = _ROOT) -> int:  # noqa: N802 - Qt override
-        return 0 if parent.isValid() else len(UserColumn)
-
-    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        return self.createIndex(row, column)
-
-    @overload
-    def parent(self) -> QObject | None: ...
-
-    @overload
-    def parent(self, child: ModelIndex) -> QModelIndex: ...
-
-    def parent(self, child: ModelIndex | None = None) -> QObject | QModelIndex | None:
-        if child is None:
-            return super().parent()
-        return QModelIndex()
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def column_total(self) -> int:
+        return len(UserColumn)
 
     def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
         if not self.checkIndex(index, QAbstractItemModel.CheckIndexOption.IndexIsValid):
