@@ -1,4 +1,4 @@
-"""Where the data key lives: the OS credential store where one works, else a key file.
+"""Locations of the data key: the OS credential store where one works, else a key file.
 
 The credential store is Windows Credential Manager, macOS Keychain or the
 Secret Service on Linux, reached through `keyring`. A shared deployment

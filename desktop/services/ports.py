@@ -1,7 +1,7 @@
-"""What the services need from storage, as protocols.
+"""The storage interface the services use, as protocols.
 
 Storage implements these and turns its own exceptions into domain errors,
-so nothing here knows about SQL.
+so nothing here depends on SQL.
 """
 
 from dataclasses import dataclass
@@ -47,7 +47,7 @@ class SignInFailures:
 
 @dataclass(frozen=True)
 class UserMfaStatus:
-    """What support sees of a user's authenticator: never the secret."""
+    """The facts about a user's authenticator shown to support, never its secret."""
 
     user: User
     enrolled_at: datetime | None

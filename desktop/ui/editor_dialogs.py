@@ -83,7 +83,7 @@ class FieldChoice:
     mine: str
     theirs: str
     mine_shown: str | None = None
-    """What to display for `mine` when the raw value is hard to compare, else the value."""
+    """Display text for `mine` when the raw value is hard to compare; None shows the value."""
     theirs_shown: str | None = None
 
 
