@@ -272,3 +272,28 @@ def test_policy_menu_for_administrators_only(
     assert "Ad&ministration" not in [action.text() for action in owner.menuBar().actions()]
     admin.close()
     owner.close()
+
+
+def test_future_enforcement_offers_step_up(
+    qtbot: QtBot, services: Services, timers: ManualTimerFactory, clock: ManualClock
+) -> None:
+    from datetime import timedelta
+
+    admin = services.auth.sign_in("ada", "demo-admin-2026")
+    admin.unlock.open()
+    policy = services.policy.current()
+    later = clock.now() + timedelta(days=14)
+    services.policy.update(admin, type(policy)(**{**policy.__dict__, "enforced_from": later}))
+
+    window = make_window(qtbot, services, timers, services.auth.sign_in(*OWNER))
+    prompts: list[str] = []
+    # Records any request for a code; none may come before the enforcement date.
+    window.prompt_step_up = lambda reason: prompts.append(reason) or False  # type: ignore[method-assign]
+    tab = window.open_application(production_checkout(window))
+    tab.show_security_details()
+    assert tab.security_panel is not None
+    assert tab.security_panel.is_unlocked
+    assert prompts == []
+    message = find(tab, QLabel, "Editor message").text()
+    assert message.startswith("Verification with an authenticator app is not required here yet.")
+    window.close()

@@ -7,8 +7,8 @@ secret: widgets ask it and never decide on their own.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from desktop.domain.callbacks import check_callback_url
 from desktop.domain.entities import ApiKeyInfo, ApplicationSummary, Environment, SecurityDetails
@@ -60,6 +60,21 @@ class SecurityDetailsService:
             session, application_id, "security-details-check", audit=False
         )
         return self._step_up_required(application) and not session.unlock.is_open()
+
+    def step_up_required_from(self, application_id: int) -> datetime | None:
+        """Return when step-up starts to apply to this application, if that is still ahead.
+
+        Until the policy's enforcement date, step-up is offered but not required.
+        """
+        application = self._store.get_application(application_id)
+        policy = self._store.load_policy()
+        now = self._clock.now()
+        if application is None or policy.enforced_from is None or policy.enforced_from <= now:
+            return None
+        later = replace(policy, enforced_from=None)
+        return (
+            policy.enforced_from if later.requires_step_up(application.environment, now) else None
+        )
 
     def load(self, session: SignedInSession, application_id: int) -> SecurityDetails:
         self._authorise(session, application_id, "security-details-open")

@@ -101,6 +101,13 @@ class SecurityDetailsPanel(QStackedWidget):
         self.editor.show_details(details)
         self.setCurrentWidget(self.editor)
         self._autosave.start()
+        required_from = self._security.step_up_required_from(self._application.id)
+        if required_from is not None:
+            self.editor.show_notice(
+                "Verification with an authenticator app is not required here yet. It will "
+                f"be from {required_from.astimezone():%d %B %Y at %H:%M}: set it up now "
+                "under Account → Set up authenticator."
+            )
         if offer_draft:
             draft = self.guarded(
                 lambda: self._security.load_draft(self._session, self._application.id)

@@ -538,6 +538,9 @@ class CredentialsEditor(QWidget):
             self._show_message(str(error))
             return None
 
+    def show_notice(self, text: str) -> None:
+        self._show_message(text)
+
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
         self._message.show()
