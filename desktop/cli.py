@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -79,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test(paths.log_dir())
 
+    missing_display = _missing_display()
+    if missing_display:
+        print(f"{APP_NAME}: {missing_display}", file=sys.stderr)
+        return EXIT_USAGE
+
     # Imported here so that --help and --version work without loading Qt.
     from desktop.ui import application, first_run, startup
 
@@ -97,6 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return application.run(store, clock, open_reference=args.open)
     finally:
         store.close()
+
+
+def _missing_display() -> str | None:
+    """Explain why no window can open on Linux before Qt aborts with a misleading message."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "No display was found (neither DISPLAY nor WAYLAND_DISPLAY is set). Start StepDesk "
+        "in a desktop session, or use --self-test, which needs no display."
+    )
 
 
 def open_database(

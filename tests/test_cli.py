@@ -103,3 +103,22 @@ def test_missing_key_file_creates_none(user_folders: Path, tmp_path: Path) -> No
 def dump(database: Path) -> list[str]:
     with closing(sqlite3.connect(database)) as connection:
         return list(connection.iterdump())
+
+
+def test_missing_display_explained(user_folders: Path, tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env.update(HOME=str(user_folders), XDG_DATA_HOME=str(user_folders / "data"))
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--database", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "No display was found" in result.stderr

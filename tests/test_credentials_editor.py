@@ -620,3 +620,15 @@ def test_stale_key_view_conflicts(
     when_dialog_opens(confirm)
     find(tab, QPushButton, "Revoke key").click()
     assert "changed at another desk, or is already revoked" in message(tab)
+
+
+def test_unlock_button_offers_draft(qtbot: QtBot, window: MainWindow, clock: ManualClock) -> None:
+    decoded: list[str] = []
+    tab = unlocked_tab(qtbot, window, clock, decoded)
+    assert tab.security_panel is not None
+    tab.security_panel.editor.callbacks.add_url("https://draft.example.com/cb")
+    find(tab, QPushButton, "Lock now").click()
+    clock.advance(60)
+    when_dialog_opens(verify_again(clock, decoded))
+    find(tab, QPushButton, "Unlock security details").click()
+    assert find(tab, QLabel, "Draft notice").isVisibleTo(tab)

@@ -106,6 +106,20 @@ def test_first_code_asks_for_next(
     assert not owner.unlock.is_open()
 
 
+def test_late_second_code_restarts_pair(
+    qtbot: QtBot, services: Services, owner: SignedInSession, clock: ManualClock
+) -> None:
+    dialog = open_dialog(qtbot, services, owner)
+    authenticator = pyotp.TOTP(otpauth_secret(decode_qr(find(dialog, QWidget, "QR code"))))
+    enter(dialog, authenticator.at(clock.now()))
+    clock.advance(3 * PERIOD)
+    message = enter(dialog, authenticator.at(clock.now()))
+    assert message.startswith("That code was not the one right after your first code")
+    clock.advance(PERIOD)
+    enter(dialog, authenticator.at(clock.now()))
+    assert owner.unlock.is_open()
+
+
 def test_second_code_shows_recovery_codes(
     qtbot: QtBot, services: Services, owner: SignedInSession, clock: ManualClock, tmp_path: Path
 ) -> None:

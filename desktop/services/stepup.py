@@ -41,6 +41,8 @@ class VerifyResult:
     outcome: VerifyOutcome
     recovery_codes: tuple[str, ...] = field(default=())
     """Set once, when an enrolment was just activated: show these to the user now."""
+    restarted: bool = False
+    """A new enrolment's code was not from the step after the first one, so it became the first."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,9 @@ class StepUpService:
         session.accepted_steps.add(step)
         if not completes:
             log.info("User %s entered the first enrolment code", user_id)
-            return VerifyResult(VerifyOutcome.NEXT_CODE_NEEDED)
+            return VerifyResult(
+                VerifyOutcome.NEXT_CODE_NEEDED, restarted=state.last_step is not None
+            )
         # The limits come from the policy as it is now, so a change made at
         # another desk applies from the next unlock.
         policy = self._store.load_policy()

@@ -30,12 +30,20 @@ _QT_LEVELS = {
 }
 
 
+# Messages the offscreen and minimal platforms print for window features they
+# lack; they say nothing about StepDesk.
+HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
+
+
 def route_qt_messages() -> None:
     """Send Qt's own messages to logging, then on to the handler installed before."""
     previous = None
 
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-        qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+        level = _QT_LEVELS.get(kind, logging.WARNING)
+        if message.startswith(HARMLESS_QT_MESSAGES):
+            level = logging.DEBUG
+        qt_log.log(level, "%s", message)
         if previous is not None:
             previous(kind, context, message)
 

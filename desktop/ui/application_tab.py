@@ -73,7 +73,8 @@ class SecurityDetailsPanel(QStackedWidget):
         self._locked_text.setAccessibleName("Security details status")
         self._unlock_button = QPushButton("&Unlock security details…")
         self._unlock_button.setAccessibleName("Unlock security details")
-        self._unlock_button.clicked.connect(self.open_details)
+        # clicked passes a "checked" flag, which must not reach offer_draft.
+        self._unlock_button.clicked.connect(lambda: self.open_details())
         locked_layout.addWidget(self._locked_text)
         locked_layout.addWidget(self._unlock_button)
         locked_layout.addStretch()

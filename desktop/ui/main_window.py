@@ -32,7 +32,7 @@ from desktop.domain.roles import GlobalRole
 from desktop.services.bundle import Services
 from desktop.services.session import SignedInSession
 from desktop.ui.application_tab import ApplicationTab
-from desktop.ui.capture import CaptureGuard, platform_capture_guard
+from desktop.ui.capture import CaptureGuard, NoCaptureGuard, platform_capture_guard
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.models import ApplicationRole, ApplicationsModel, TeamsModel, TeamsRole
 from desktop.ui.policy_dialog import PolicyDialog
@@ -90,7 +90,12 @@ class MainWindow(QMainWindow):
         main_layout = QVBoxLayout(main_area)
         main_layout.setContentsMargins(0, 0, 0, 0)
         main_layout.addWidget(self.notices)
-        if services.new_key_location is not None:
+        # The key belongs to the database, so the administrator is asked to back it up.
+        if (
+            services.new_key_location is not None
+            and not services.is_demo
+            and session.user.global_role is GlobalRole.ADMINISTRATOR
+        ):
             main_layout.addWidget(self._key_backup_banner(services.new_key_location))
         main_layout.addWidget(self.tabs, 1)
         splitter = QSplitter()
@@ -241,6 +246,11 @@ class MainWindow(QMainWindow):
             "Let screen sharing tools show windows with secrets, for remote support"
         )
         self.capture_action.toggled.connect(self.set_screen_capture)
+        if isinstance(self._capture_guard, NoCaptureGuard):
+            self.capture_action.setEnabled(False)
+            self.capture_action.setToolTip(
+                "Windows showing secrets can be kept out of screen capture only on Windows"
+            )
         account_menu.addAction(self.capture_action)
 
         if self._session.user.global_role is GlobalRole.ADMINISTRATOR:
@@ -326,7 +336,8 @@ class MainWindow(QMainWindow):
     def edit_policy(self) -> None:
         dialog = PolicyDialog(self._services.policy, self._session, self.prompt_step_up, self)
         try:
-            dialog.exec()
+            if dialog.exec() == PolicyDialog.DialogCode.Accepted:
+                self.statusBar().showMessage("The step-up policy was saved.", 10_000)
         finally:
             dialog.deleteLater()
 

@@ -92,3 +92,9 @@ class SignInDialog(QDialog):
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
         self._message.show()
+        # Make room for the message instead of squeezing the fields.
+        layout = self.layout()
+        if layout is not None:
+            height = layout.totalHeightForWidth(self.width())
+            if height > self.height():
+                self.resize(self.width(), height)

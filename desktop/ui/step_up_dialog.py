@@ -59,7 +59,10 @@ SaveLocationChooser = Callable[[QWidget], Path | None]
 
 def choose_save_location(parent: QWidget) -> Path | None:
     path, _ = QFileDialog.getSaveFileName(
-        parent, "Save recovery codes", "stepdesk-recovery-codes.txt", "Text files (*.txt)"
+        parent,
+        "Save recovery codes",
+        str(Path.home() / "stepdesk-recovery-codes.txt"),
+        "Text files (*.txt)",
     )
     return Path(path) if path else None
 
@@ -209,6 +212,9 @@ class StepUpDialog(QDialog):
         setup_key = QLineEdit(offer.setup_key)
         setup_key.setReadOnly(True)
         setup_key.setAccessibleName("Setup key")
+        setup_key.setMinimumWidth(
+            setup_key.fontMetrics().horizontalAdvance(offer.setup_key + "  ") + 12
+        )
         copy_key = QPushButton("Copy &key")
         copy_key.setAccessibleName("Copy setup key")
         copy_key.setAutoDefault(False)
@@ -319,7 +325,13 @@ class StepUpDialog(QDialog):
             return
         self._code.clear()
         if result.outcome is VerifyOutcome.NEXT_CODE_NEEDED:
-            self._show_message("Your first code was accepted. " + TWO_CODES_REASON)
+            if result.restarted:
+                self._show_message(
+                    "That code was not the one right after your first code, so it now "
+                    "counts as your first code. " + TWO_CODES_REASON
+                )
+            else:
+                self._show_message("Your first code was accepted. " + TWO_CODES_REASON)
             self._code.setFocus()
             return
         if result.recovery_codes:

@@ -542,7 +542,7 @@ class UsersPanel(QWidget):
             self._show_message(str(error))
             return
         for event in events:
-            item = QListWidgetItem(recent_event_label(event))
+            item = QListWidgetItem(recent_event_label(event, self._usernames()))
             if event.detail:
                 item.setToolTip(event.detail)
             self._recent.addItem(item)
@@ -560,10 +560,20 @@ class UsersPanel(QWidget):
     def _show_message(self, text: str) -> None:
         self._message.setText(text)
 
+    def _usernames(self) -> dict[int, str]:
+        model = self.model
+        return {
+            model.status_at(row).user.id: model.status_at(row).user.username
+            for row in range(model.rowCount())
+        }
 
-def recent_event_label(event: StoredAuditEvent) -> str:
-    """Describe an enrolment event, such as "04 Dec 2026 12:00 · user:3 · … · by sam"."""
+
+def recent_event_label(event: StoredAuditEvent, usernames: dict[int, str] | None = None) -> str:
+    """Describe an enrolment event, such as "04 Dec 2026 12:00 · olivia · … · by sam"."""
     action = _ACTION_LABELS.get(event.action, event.action)
     if event.outcome != "success":
         action = f"{action} ({event.outcome})"
-    return f"{local_date_time(event.occurred_at)} · {event.target} · {action} · by {event.actor}"
+    who = event.target
+    if usernames and who.startswith("user:") and who[5:].isdigit():
+        who = usernames.get(int(who[5:]), who)
+    return f"{local_date_time(event.occurred_at)} · {who} · {action} · by {event.actor}"
