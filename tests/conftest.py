@@ -18,6 +18,7 @@ from desktop.services.bundle import Services
 from desktop.storage.bootstrap import open_store
 from desktop.storage.store import SqlStore
 from tests.clocks import ManualClock
+from tests.postgres_server import PostgresServer, find_server_binaries
 from tests.timers import ManualTimerFactory
 
 
@@ -98,3 +99,22 @@ def timers() -> Iterator[ManualTimerFactory]:
     yield factory
     left = factory.running()
     assert not left, f"{len(left)} timer(s) still running at the end of the test"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on loopback; missing server binaries fail the run when CI=true."""
+    binaries = find_server_binaries()
+    if binaries is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed; .ci/run installs the postgresql package")
+        pytest.skip("PostgreSQL is not installed (Debian package postgresql)")
+    server = PostgresServer(binaries)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.new_database()

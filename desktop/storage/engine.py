@@ -86,7 +86,11 @@ def create_database_engine(target: DatabaseTarget) -> Engine:
     options: dict[str, Any] = {"hide_parameters": True}
     if target.path is not None:
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
-    engine = create_engine(target.url, **options)
+    url = target.url
+    if url.drivername == "postgresql":
+        # SQLAlchemy's default PostgreSQL driver is psycopg2; StepDesk ships psycopg 3.
+        url = url.set(drivername="postgresql+psycopg")
+    engine = create_engine(url, **options)
     if target.path is not None:
         event.listen(engine, "connect", _configure_sqlite)
     return engine
