@@ -199,7 +199,7 @@ class SelfTest:
         key_file = folders["configuration"] / RECORD_KEY_FILE_NAME
         store = open_store(str(database), demo=False, key_file=key_file, clock=self._clock)
         try:
-            previous = store.recent_audit_targets(RECORD_ACTION, 1)
+            previous = store.audit_events(actions=(RECORD_ACTION,), limit=1)
             version = f"{packaging()} {__version__}"
             store.add_audit(
                 AuditRecord(None, APP_NAME, RECORD_ACTION, self.run_id, "started", version)
@@ -207,8 +207,8 @@ class SelfTest:
         finally:
             store.close()
         if previous:
-            occurred_at, earlier_run = previous[0]
-            before = f"previous run {earlier_run} at {occurred_at:%Y-%m-%d %H:%M:%S} UTC"
+            earlier = previous[0]
+            before = f"previous run {earlier.target} at {earlier.occurred_at:%Y-%m-%d %H:%M:%S} UTC"
         else:
             before = "no previous run"
         return f"recorded run {self.run_id} in {database}; {before}"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.domain.entities import (
+    ApiKeyInfo,
     ApplicationSummary,
     Environment,
     SecurityDetails,
@@ -173,7 +174,9 @@ class Store(Protocol):
         """Write `audit`, then return the decrypted secret of one of the keys."""
         ...
 
-    def api_key_application(self, api_key_id: int) -> int | None: ...
+    def get_api_key(self, api_key_id: int) -> tuple[int, ApiKeyInfo] | None:
+        """Return the key's application id and public facts, or None if it does not exist."""
+        ...
 
     def add_api_key(
         self,
@@ -286,6 +289,7 @@ class Store(Protocol):
         actions: tuple[str, ...] = (),
         actor_id: int | None = None,
         target: str | None = None,
+        outcome: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
     ) -> list[StoredAuditEvent]:

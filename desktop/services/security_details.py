@@ -82,13 +82,8 @@ class SecurityDetailsService:
 
     def reveal_secret(self, session: SignedInSession, api_key_id: int, purpose: str) -> str:
         """Return an API secret after checking and auditing; `purpose` is "show" or "copy"."""
-        application_id = self._store.api_key_application(api_key_id)
-        if application_id is None:
-            raise NotFound(NOT_AVAILABLE)
-        application = self._authorise(session, application_id, f"api-secret-{purpose}")
-        details = self._store.load_security_details(application_id)
-        key = next((k for k in details.api_keys if k.id == api_key_id), None)
-        if key is None or not key.is_usable(self._clock.now()):
+        key, application = self._key_and_application(session, api_key_id, f"api-secret-{purpose}")
+        if not key.is_usable(self._clock.now()):
             raise InvalidInput("This API key is revoked or expired, so its secret is not shown.")
         secret = self._store.reveal_api_secret(
             api_key_id,
@@ -214,14 +209,11 @@ class SecurityDetailsService:
     def _key_and_application(
         self, session: SignedInSession, api_key_id: int, action: str
     ) -> tuple[ApiKeyInfo, ApplicationSummary]:
-        application_id = self._store.api_key_application(api_key_id)
-        if application_id is None:
+        found = self._store.get_api_key(api_key_id)
+        if found is None:
             raise NotFound(NOT_AVAILABLE)
+        application_id, key = found
         application = self._authorise(session, application_id, action)
-        details = self._store.load_security_details(application_id)
-        key = next((k for k in details.api_keys if k.id == api_key_id), None)
-        if key is None:
-            raise NotFound(NOT_AVAILABLE)
         return key, application
 
     def _record(

@@ -46,10 +46,11 @@ class SupportService:
         self, session: SignedInSession, limit: int = 50
     ) -> list[StoredAuditEvent]:
         _require_role(self._store, session, GlobalRole.SUPPORT)
-        events = self._store.audit_events(actions=RECENT_ENROLMENT_ACTIONS, limit=limit * 2)
         # Refused attempts (such as a reset stopped at step-up) are in the audit log,
         # but listing them here would read like changes that happened.
-        return [event for event in events if event.outcome == "success"][:limit]
+        return self._store.audit_events(
+            actions=RECENT_ENROLMENT_ACTIONS, outcome="success", limit=limit
+        )
 
     def reset_enrolment(self, session: SignedInSession, user_id: int, reason: str) -> None:
         """Remove another user's authenticator so they enrol again; needs step-up and a reason."""

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
     and_,
     case,
@@ -67,6 +66,7 @@ from desktop.storage.models import (
     SignInFailureRow,
     TeamRow,
     UserRow,
+    UtcDateTime,
 )
 
 log = logging.getLogger(__name__)
@@ -417,11 +417,10 @@ class SqlStore:
                 version=app.version,
             )
 
-    def api_key_application(self, api_key_id: int) -> int | None:
+    def get_api_key(self, api_key_id: int) -> tuple[int, ApiKeyInfo] | None:
         with self._transaction() as session:
-            return session.scalar(
-                select(ApiKeyRow.application_id).where(ApiKeyRow.id == api_key_id)
-            )
+            row = session.get(ApiKeyRow, api_key_id)
+            return None if row is None else (row.application_id, _api_key(row))
 
     def reveal_api_secret(self, api_key_id: int, audit: AuditRecord) -> str:
         with self._transaction() as session:
@@ -665,7 +664,10 @@ class SqlStore:
                 .where(EnrolmentRow.user_id == user_id)
                 .values(
                     failure_count=case((reaches_limit, 0), else_=EnrolmentRow.failure_count + 1),
-                    locked_until=_case(reaches_limit, lockout_until, EnrolmentRow.locked_until),
+                    locked_until=case(
+                        (reaches_limit, literal(lockout_until, UtcDateTime)),
+                        else_=EnrolmentRow.locked_until,
+                    ),
                     last_failure_at=now,
                 )
             )
@@ -870,10 +872,13 @@ class SqlStore:
         actions: tuple[str, ...] = (),
         actor_id: int | None = None,
         target: str | None = None,
+        outcome: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
     ) -> list[StoredAuditEvent]:
         statement = select(AuditRow).order_by(AuditRow.occurred_at.desc(), AuditRow.id.desc())
+        if outcome is not None:
+            statement = statement.where(AuditRow.outcome == outcome)
         if actions:
             statement = statement.where(AuditRow.action.in_(actions))
         if actor_id is not None:
@@ -904,21 +909,6 @@ class SqlStore:
                 )
                 or 0
             )
-
-    def recent_audit_targets(self, action: str, limit: int) -> list[tuple[datetime, str]]:
-        """Return the time and target of the newest `limit` audit events of `action`."""
-        statement = (
-            select(AuditRow.occurred_at, AuditRow.target)
-            .where(AuditRow.action == action)
-            .order_by(AuditRow.occurred_at.desc(), AuditRow.id.desc())
-            .limit(limit)
-        )
-        with self._transaction() as session:
-            return [(occurred_at, target) for occurred_at, target in session.execute(statement)]
-
-
-def _case(condition: ColumnElement[bool], then: object, otherwise: object) -> ColumnElement[object]:
-    return case((condition, literal(then)), else_=otherwise)
 
 
 def _add_audit(session: Session, record: AuditRecord, now: datetime) -> None:

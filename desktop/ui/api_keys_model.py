@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from desktop.domain.entities import ApiKeyInfo
 from desktop.ui.table_model import FlatTableModel
+from desktop.ui.widgets import local_date_time
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -33,7 +34,7 @@ class ApiKeyRole(IntEnum):
 
 
 def _when(value: datetime | None) -> str:
-    return "" if value is None else f"{value.astimezone():%d %b %Y %H:%M}"
+    return "" if value is None else local_date_time(value)
 
 
 class ApiKeysModel(FlatTableModel):

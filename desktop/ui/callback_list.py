@@ -1,7 +1,5 @@
 """A list editor for callback URLs that marks each invalid entry in place."""
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -10,12 +8,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.domain.callbacks import CallbackCheck, check_callback_url
+from desktop.ui.widgets import action_button
 
 _ERROR_BACKGROUND = QColor("#f9d6d5")
 _WARNING_BACKGROUND = QColor("#fcefc7")
@@ -35,11 +33,11 @@ class CallbackUrlList(QWidget):
         self.list.currentRowChanged.connect(self._update_buttons)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit_current())
 
-        self._add = self._button("&Add…", "Add callback URL", self.add_url)
-        self._edit = self._button("&Edit…", "Edit callback URL", self.edit_current)
-        self._remove = self._button("Re&move", "Remove callback URL", self.remove_current)
-        self._up = self._button("Move &up", "Move callback URL up", lambda: self._move(-1))
-        self._down = self._button("Move do&wn", "Move callback URL down", lambda: self._move(1))
+        self._add = action_button("&Add…", "Add callback URL", self.add_url)
+        self._edit = action_button("&Edit…", "Edit callback URL", self.edit_current)
+        self._remove = action_button("Re&move", "Remove callback URL", self.remove_current)
+        self._up = action_button("Move &up", "Move callback URL up", lambda: self._move(-1))
+        self._down = action_button("Move do&wn", "Move callback URL down", lambda: self._move(1))
 
         self.problems = QLabel()
         self.problems.setAccessibleName("Callback URL problems")
@@ -58,14 +56,6 @@ class CallbackUrlList(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.problems)
         self._update_buttons()
-
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        button.setAutoDefault(False)
-        # clicked passes a "checked" flag, which must not reach slots with optional arguments.
-        button.clicked.connect(lambda: slot())
-        return button
 
     # Content
 

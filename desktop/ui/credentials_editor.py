@@ -40,6 +40,7 @@ from desktop.ui.api_keys_model import ApiKeysModel
 from desktop.ui.callback_list import CallbackUrlList
 from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.editor_dialogs import ConflictDialog, FieldChoice, RegenerateDialog, describe
+from desktop.ui.widgets import action_button, buddy_label
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,8 @@ class CredentialsEditor(QWidget):
         self._draft_text = QLabel()
         self._draft_text.setAccessibleName("Draft notice")
         self._draft_text.setWordWrap(True)
-        restore = _button("&Restore draft", "Restore draft", self.restore_draft)
-        discard = _button("Discard dra&ft", "Discard draft", self.discard_draft)
+        restore = action_button("&Restore draft", "Restore draft", self.restore_draft)
+        discard = action_button("Discard dra&ft", "Discard draft", self.discard_draft)
         row = QHBoxLayout(self._draft_banner)
         row.addWidget(self._draft_text, 1)
         row.addWidget(restore)
@@ -143,11 +144,13 @@ class CredentialsEditor(QWidget):
         self._secret.setReadOnly(True)
         self._secret.setAccessibleName("API secret")
         self._secret.setPlaceholderText(SECRET_PLACEHOLDER)
-        self._show = _button("S&how secret", "Show secret", self._toggle_secret)
-        self._copy = _button("&Copy secret", "Copy secret", self._copy_secret)
-        self._regenerate = _button("Re&generate secret…", "Regenerate secret", self._regenerate_key)
-        self._add_key = _button("Add &key", "Add key", self._add_new_key)
-        self._revoke = _button("Re&voke key…", "Revoke key", self._revoke_key)
+        self._show = action_button("S&how secret", "Show secret", self._toggle_secret)
+        self._copy = action_button("&Copy secret", "Copy secret", self._copy_secret)
+        self._regenerate = action_button(
+            "Re&generate secret…", "Regenerate secret", self._regenerate_key
+        )
+        self._add_key = action_button("Add &key", "Add key", self._add_new_key)
+        self._revoke = action_button("Re&voke key…", "Revoke key", self._revoke_key)
 
         secret_row = QHBoxLayout()
         secret_row.addWidget(self._secret, 1)
@@ -160,11 +163,11 @@ class CredentialsEditor(QWidget):
         key_buttons.addStretch()
 
         form = QFormLayout()
-        form.addRow(_buddy("API &key:", self._api_key), self._api_key)
-        form.addRow(_buddy("API s&ecret:", self._secret), secret_row)
+        form.addRow(buddy_label("API &key:", self._api_key), self._api_key)
+        form.addRow(buddy_label("API s&ecret:", self._secret), secret_row)
         group = QGroupBox("API keys")
         layout = QVBoxLayout(group)
-        layout.addWidget(_buddy("&Keys of this application:", self.keys_view))
+        layout.addWidget(buddy_label("&Keys of this application:", self.keys_view))
         layout.addWidget(self.keys_view)
         layout.addLayout(form)
         layout.addLayout(key_buttons)
@@ -178,8 +181,10 @@ class CredentialsEditor(QWidget):
         )
         self._public_key.setMaximumHeight(160)
         self._public_key.textChanged.connect(self._public_key_edited)
-        load = _button("Load from &file…", "Load public key from file", self.load_public_key_file)
-        check = _button("Chec&k key", "Check public key", self.check_public_key)
+        load = action_button(
+            "Load from &file…", "Load public key from file", self.load_public_key_file
+        )
+        check = action_button("Chec&k key", "Check public key", self.check_public_key)
         self._key_details = QLabel()
         self._key_details.setAccessibleName("Public key details")
         self._key_details.setWordWrap(True)
@@ -192,7 +197,7 @@ class CredentialsEditor(QWidget):
         row.addStretch()
         group = QGroupBox("Public key")
         layout = QVBoxLayout(group)
-        layout.addWidget(_buddy("&Public key (RSA, 2048 bits or more):", self._public_key))
+        layout.addWidget(buddy_label("&Public key (RSA, 2048 bits or more):", self._public_key))
         layout.addWidget(self._public_key)
         layout.addLayout(row)
         layout.addWidget(self._key_details)
@@ -203,7 +208,7 @@ class CredentialsEditor(QWidget):
         self.callbacks = CallbackUrlList()
         group = QGroupBox(CALLBACK_FIELD)
         layout = QVBoxLayout(group)
-        layout.addWidget(_buddy("Call&back URLs, compared exactly:", self.callbacks.list))
+        layout.addWidget(buddy_label("Call&back URLs, compared exactly:", self.callbacks.list))
         layout.addWidget(self.callbacks)
         return group
 
@@ -561,18 +566,3 @@ def summarise_public_key(text: str) -> str:
         f"kid {key.kid} · RSA {key.size_bits} bits · SHA-256 {key.fingerprint}" for key in keys
     )
     return f"{summary}\n\n{value}"
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
-
-
-def _button(text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(name)
-    button.setAutoDefault(False)
-    # clicked passes a "checked" flag, which must not reach slots with optional arguments.
-    button.clicked.connect(lambda: slot())
-    return button

@@ -27,6 +27,7 @@ from desktop.domain.policy import Policy, StepUpMode, StepUpScope
 from desktop.services.session import SignedInSession
 from desktop.services.support import PolicyService
 from desktop.ui.application_tab import StepUpPrompt
+from desktop.ui.widgets import local_date_time, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ _MODE_LABELS = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def to_qdatetime(moment: datetime) -> QDateTime:
     """Convert an aware datetime to a QDateTime in local time, to the millisecond."""
     milliseconds = round(moment.timestamp() * 1000)
@@ -72,10 +69,6 @@ def from_qdatetime(value: QDateTime) -> datetime:
 
 def whole_minutes(duration: timedelta) -> int:
     return round(duration.total_seconds() / 60)
-
-
-def local_date_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%d %b %Y %H:%M")
 
 
 def _minutes_spin(minimum: int, maximum: int, accessible_name: str) -> QSpinBox:
@@ -113,7 +106,7 @@ class PolicyDialog(QDialog):
         prompt_step_up: StepUpPrompt,
         parent: QWidget | None = None,
         *,
-        now: Now = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         super().__init__(parent)
         self._service = policy_service

@@ -6,7 +6,7 @@ and the service lets a reset through only for a support user after step-up.
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -48,6 +48,7 @@ from desktop.services.session import SignedInSession
 from desktop.services.support import SupportService
 from desktop.ui.application_tab import StepUpPrompt
 from desktop.ui.table_model import FlatTableModel
+from desktop.ui.widgets import local_date_time, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +74,9 @@ _ACTION_LABELS = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def local_date(moment: datetime) -> str:
     """Format an aware datetime as a local date, such as "04 Dec 2026"."""
     return moment.astimezone().strftime("%d %b %Y")
-
-
-def local_date_time(moment: datetime) -> str:
-    """Format an aware datetime in local time, such as "04 Dec 2026 12:30"."""
-    return moment.astimezone().strftime("%d %b %Y %H:%M")
 
 
 def authenticator_label(status: UserMfaStatus, now: datetime) -> str:
@@ -158,7 +150,7 @@ class UsersModel(FlatTableModel):
         self,
         support: SupportService,
         session: SignedInSession,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         limit: int = DEFAULT_USER_LIMIT,
         parent: QObject | None = None,
     ) -> None:
@@ -371,7 +363,7 @@ class UsersPanel(QWidget):
         prompt_step_up: StepUpPrompt,
         parent: QWidget | None = None,
         *,
-        now: Now = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         super().__init__(parent)
         self._support = support
