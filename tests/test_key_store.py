@@ -156,6 +156,8 @@ def test_backup_banner_saves_key(
         )
         services = Services.create(store, clock)
         session = services.auth.sign_in("root", "a long password")
+        # The step-up before the copy is tested with the rest of the step-up dialog.
+        session.unlock.open()
         window = MainWindow(services, session, timers)
         qtbot.addWidget(window)
         notice = find(window, QLabel, "Key backup notice")
@@ -165,5 +167,41 @@ def test_backup_banner_saves_key(
         assert backup.exists()
         assert not find(window, QWidget, "Save key backup").isVisibleTo(window)
         window.close()
+    finally:
+        store.close()
+
+
+def test_key_backup_needs_admin_and_step_up(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    from desktop.domain.errors import PermissionDenied, StepUpRequired
+    from desktop.domain.roles import GlobalRole
+    from desktop.security.passwords import hash_password
+
+    clock = ManualClock()
+    store = open_store(str(tmp_path / "desk.sqlite3"), demo=False, key_file=None, clock=clock)
+    try:
+        for name, role in (("root", GlobalRole.ADMINISTRATOR), ("help", GlobalRole.SUPPORT)):
+            store.create_user(
+                name,
+                hash_password("a long password"),
+                display_name=name,
+                email=None,
+                now=clock.now(),
+                global_role=role,
+            )
+        services = Services.create(store, clock)
+        backup = tmp_path / "backup.key"
+        support = services.auth.sign_in("help", "a long password")
+        support.unlock.open()
+        with pytest.raises(PermissionDenied):
+            services.policy.save_key_backup(support, backup)
+        admin = services.auth.sign_in("root", "a long password")
+        with pytest.raises(StepUpRequired):
+            services.policy.save_key_backup(admin, backup)
+        assert not backup.exists()
+        admin.unlock.open()
+        services.policy.save_key_backup(admin, backup)
+        assert backup.exists()
+        outcomes = [e.outcome for e in store.audit_events(actions=("key-backup",))]
+        assert outcomes == ["success", "step-up-required"]
     finally:
         store.close()

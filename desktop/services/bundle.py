@@ -1,8 +1,6 @@
 """The set of services one open database offers, built once at start-up."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from desktop.security.clock import Clock
 from desktop.services.auth import AuthService
@@ -24,7 +22,6 @@ class Services:
     database_name: str
     is_demo: bool
     new_key_location: str | None
-    save_key_backup: Callable[[Path], None]
 
     @classmethod
     def create(cls, store: Store, clock: Clock) -> "Services":
@@ -38,5 +35,4 @@ class Services:
             database_name=store.description,
             is_demo=store.is_demo(),
             new_key_location=store.new_key_location,
-            save_key_backup=store.save_key_backup,
         )

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import fields
+from pathlib import Path
 
 from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
 from desktop.domain.policy import Policy
@@ -84,6 +85,20 @@ class SupportService:
 class PolicyService:
     def __init__(self, store: Store) -> None:
         self._store = store
+
+    def save_key_backup(self, session: SignedInSession, path: Path) -> None:
+        """Write the data key created at this start to `path`: administrators, after step-up.
+
+        The data key opens every secret in the database, so its copy takes the
+        same checks and leaves the same audit trail as any other secret.
+        """
+        _require_role(self._store, session, GlobalRole.ADMINISTRATOR)
+        _require_step_up(self._store, session, "key-backup", "data key")
+        self._store.save_key_backup(path)
+        self._store.add_audit(
+            AuditRecord(session.user.id, session.audit_actor(), "key-backup", "data key", "success")
+        )
+        log.info("Administrator %s saved a backup of the data key", session.user.id)
 
     def current(self) -> Policy:
         return self._store.load_policy()

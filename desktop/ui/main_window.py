@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.domain.entities import ApplicationSummary
-from desktop.domain.errors import InvalidInput, NotFound
+from desktop.domain.errors import InvalidInput, NotFound, PermissionDenied, StepUpRequired
 from desktop.domain.roles import GlobalRole
 from desktop.services.bundle import Services
 from desktop.services.session import SignedInSession
@@ -145,11 +145,17 @@ class MainWindow(QMainWindow):
             if not name:
                 return False
             path = Path(name)
-        try:
-            self._services.save_key_backup(path)
-        except InvalidInput as error:
-            QMessageBox.warning(self, APP_NAME, str(error))
-            return False
+        for attempt in range(2):
+            try:
+                self._services.policy.save_key_backup(self._session, path)
+                break
+            except StepUpRequired:
+                reason = "Saving a copy of the data key needs a fresh verification."
+                if attempt == 1 or not self.prompt_step_up(reason):
+                    return False
+            except (InvalidInput, PermissionDenied) as error:
+                QMessageBox.warning(self, APP_NAME, str(error))
+                return False
         self.statusBar().showMessage(f"Key backup saved to {path}.")
         self.key_backup_banner.hide()
         return True
