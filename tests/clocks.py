@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 
 class ManualClock:
-    """Wall and monotonic time that change only when a test says so."""
+    """Wall and monotonic time that change only when a test moves them."""
 
     def __init__(self, start: datetime = datetime(2026, 12, 4, 12, 0, 5, tzinfo=UTC)) -> None:
         self._wall = start

@@ -2,8 +2,8 @@
 
     python -m tests.save_probe DATABASE KEY_FILE APPLICATION_ID PUBLIC_KEY_FILE URL [URL ...]
 
-Signs in as the demo app admin, stands in for a completed step-up, and
-saves. The public key is read from a file so PEM text needs no quoting.
+Signs in as the demo app admin, opens the unlock window in place of a
+step-up, and saves. The public key is read from a file so PEM text needs no quoting.
 """
 
 import sys

@@ -579,7 +579,7 @@ def test_capture_excluded_while_unlocked(
 
 
 def verify_again(clock: ManualClock, decoded: list[str]) -> Callable[[QDialog], None]:
-    """Answer the step-up dialog of an enrolled user with the current code."""
+    """Enter the current code in the step-up dialog of an enrolled user."""
     secret = otpauth_secret(decoded[0])
 
     def enter(dialog: QDialog) -> None:

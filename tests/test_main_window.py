@@ -31,7 +31,7 @@ OWNER = ("olivia", "demo-owner-2026")
 
 
 class RecordingLockSource:
-    """A fake of the OS session adapter that records what the window asks of it."""
+    """A fake of the OS session adapter that records the window's calls."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []

@@ -1,4 +1,4 @@
-"""QR codes as a camera sees them: decoded from grabs, crisp at every scale factor."""
+"""QR codes as a camera reads them: decoded from grabs, crisp at every scale factor."""
 
 import json
 import os

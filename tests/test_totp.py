@@ -178,6 +178,7 @@ def test_oathtool_codes_at_random_instants(services: Services, clock: ManualCloc
     rules allow: a step above the last accepted one, with no failure delay running."""
     session, secret = _enrol_with_oathtool(services, clock)
     session.lock()
+
     last_accepted = totp.time_step(clock.now()) - 1
     failures = 0
     last_failure: float | None = None
@@ -188,10 +189,12 @@ def test_oathtool_codes_at_random_instants(services: Services, clock: ManualCloc
         now = clock.now()
         step = totp.time_step(now)
         [code] = _oathtool_codes(secret, int(now.timestamp()))
+
         waiting = last_failure is not None and (
             now.timestamp() < last_failure + failure_delay(failures).total_seconds()
         )
         should_accept = step > last_accepted and not waiting
+
         try:
             services.stepup.verify(session, code)
             accepted = True
@@ -199,12 +202,14 @@ def test_oathtool_codes_at_random_instants(services: Services, clock: ManualCloc
             accepted = False
         assert accepted == should_accept, f"at {now:%H:%M:%S} (step {step})"
         outcomes.append(accepted)
+
         if accepted:
             last_accepted, failures, last_failure = step, 0, None
         elif not waiting:
             failures += 1
             last_failure = now.timestamp()
         session.lock()
+
     # The seed gives both kinds, so the test checks acceptance and rejection.
     assert outcomes.count(True) >= 5
     assert outcomes.count(False) >= 3

@@ -66,7 +66,7 @@ def test_lockout_holds_in_other_process_and_restart(
     assert restarted["outcome"] == "locked"
     assert "Try again in" in restarted["message"]
 
-    # This process sees the same lock in the database.
+    # This process finds the same lock in the database.
     state = demo_store.enrolment_state(1)
     assert state is not None
     assert state.locked_until is not None

@@ -95,7 +95,7 @@ def enrol_and_verify(clock: ManualClock, decoded: list[str]) -> Callable[[QDialo
 
 
 def type_into_input_dialog(text: str) -> None:
-    """Answer the next QInputDialog with `text`."""
+    """Accept the next QInputDialog with `text` entered."""
 
     def answer(dialog: QDialog) -> None:
         assert isinstance(dialog, QInputDialog)

@@ -14,7 +14,7 @@ class InvalidInput(StepDeskError):
 
 
 class AuthenticationFailed(StepDeskError):
-    """Sign-in failed; the message never says which part was wrong."""
+    """Sign-in failed. The message does not reveal which part was wrong."""
 
     def __init__(self) -> None:
         super().__init__("The username or password is incorrect.")
@@ -36,7 +36,7 @@ class StepUpRequired(StepDeskError):
 
 
 class CodeRejected(StepDeskError):
-    """An authentication code was not accepted; the message says why."""
+    """An authentication code was not accepted. The message gives the reason."""
 
 
 class VerificationLocked(CodeRejected):

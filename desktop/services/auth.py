@@ -14,8 +14,8 @@ from desktop.services.session import SignedInSession
 log = logging.getLogger(__name__)
 
 # Failed sign-ins for one typed username make the next try wait 1, 2, 4…
-# seconds, at most this long. Nobody is locked out, so nobody can lock
-# another person out by typing their name.
+# seconds, at most this long. No username is ever locked, so typing another
+# person's name cannot lock them out.
 MAX_SIGN_IN_DELAY = timedelta(seconds=30)
 # Authenticator changes are reported at sign-in when they are this recent
 # and no sign-in has happened since.
@@ -35,7 +35,7 @@ def sign_in_delay(failures: int) -> timedelta:
 
 
 class SignInDelayed(AuthenticationFailed):
-    """Too many recent failures for this username: the message says how long to wait."""
+    """Too many recent failures for this username; the message gives the wait in seconds."""
 
     def __init__(self, seconds: int) -> None:
         Exception.__init__(
@@ -54,7 +54,7 @@ class AuthService:
         """Check the password; unknown, inactive and wrong all fail alike.
 
         Each failure runs the same Argon2 verification, so neither the message
-        nor the time taken tells which case it was. Delays are kept per typed
+        nor the time taken reveals which case it was. Delays are kept per typed
         username, known or not, for the same reason.
         """
         if not username.strip():

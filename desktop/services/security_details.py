@@ -241,7 +241,7 @@ class SecurityDetailsService:
         public_key: str,
         callback_urls: list[str],
     ) -> SaveResult:
-        """Validate and save the public key and callback URLs if nobody saved first.
+        """Validate and save the public key and callback URLs if no other desk saved first.
 
         Raises InvalidInput naming every problem (nothing is saved), or
         ConflictError when the version moved on at another desk.

@@ -47,7 +47,7 @@ class VerifyResult:
 
 @dataclass(frozen=True)
 class EnrolmentOffer:
-    """What the enrolment dialog shows: the QR payload and the key for typing."""
+    """The enrolment dialog's content: the QR payload and the key for typing."""
 
     uri: str
     setup_key: str
@@ -170,17 +170,20 @@ class StepUpService:
         if not accepted:
             return None
         session.accepted_steps.add(step)
+
         if not completes:
             log.info("User %s entered the first enrolment code", user_id)
             return VerifyResult(
                 VerifyOutcome.NEXT_CODE_NEEDED, restarted=state.last_step is not None
             )
+
         # The limits come from the policy as it is now, so a change made at
         # another desk applies from the next unlock.
         policy = self._store.load_policy()
         session.unlock.absolute = policy.unlock_window
         session.unlock.idle = policy.idle_limit
         session.unlock.open()
+
         codes: tuple[str, ...] = ()
         if pending:
             codes = tuple(recovery.new_codes())

@@ -31,7 +31,7 @@ _QT_LEVELS = {
 
 
 # Messages the offscreen and minimal platforms print for window features they
-# lack; they say nothing about StepDesk.
+# lack. They report nothing wrong with StepDesk.
 HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
 
 
@@ -66,8 +66,8 @@ HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal"})
 def show_startup_error(message: str) -> None:
     """Report an error before any window exists, on stderr and in a message box.
 
-    A windowed executable has no console, so the box is what a person sees;
-    on a headless platform nobody could close it, so it is left out there.
+    A windowed executable has no console, so the box is what a person sees.
+    On a headless platform the box could never be closed, so it is left out.
     """
     if sys.stderr is not None:
         print(f"{APP_NAME}: {message}", file=sys.stderr)

@@ -33,6 +33,7 @@ from desktop.ui.clipboard import SecretClipboard
 from desktop.ui.credentials_editor import CredentialsEditor
 from desktop.ui.timers import TimerFactory
 from desktop.ui.unlock_monitor import UnlockMonitor
+from desktop.ui.widgets import action_button, buddy_label
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ class SecurityDetailsPanel(QStackedWidget):
     def guarded(self, call: Callable[[], object]) -> object:
         """Run a service call, asking for step-up once if the service requires it.
 
-        When the window has ended, secrets are wiped before the prompt; after a
-        new verification the editor reopens with the user's unsaved edits and
+        When the window has ended, secrets are wiped before the prompt. After a
+        new verification the editor reopens with the user's unsaved edits, and
         the call runs again. Returns None when refused or cancelled.
         """
         for attempt in range(2):
@@ -143,7 +144,7 @@ class SecurityDetailsPanel(QStackedWidget):
                     self.editor.restore_edits(*edits)
             except (PermissionDenied, NotFound) as error:
                 log.warning(
-                    "Security details of application %s refused: %s",
+                    "Security details of application %s denied: %s",
                     self._application.id,
                     type(error).__name__,
                 )
@@ -236,9 +237,11 @@ class ApplicationTab(QWidget):
             field = QLabel(value)
             field.setAccessibleName(label.rstrip(":"))
             form.addRow(label, field)
+
         self.environment_label = QLabel(application.environment.value.capitalize())
         self.environment_label.setAccessibleName("Environment")
         form.addRow("Environment:", self.environment_label)
+
         if may_change:
             self._environment_choice = QComboBox()
             self._environment_choice.setAccessibleName("New environment")
@@ -247,16 +250,15 @@ class ApplicationTab(QWidget):
             self._environment_choice.setCurrentIndex(
                 list(Environment).index(application.environment)
             )
-            change = QPushButton("C&hange environment…")
-            change.setAccessibleName("Change environment")
-            change.clicked.connect(self._change_environment)
+            change = action_button(
+                "C&hange environment…", "Change environment", self._change_environment
+            )
             row = QHBoxLayout()
             row.addWidget(self._environment_choice)
             row.addWidget(change)
             row.addStretch()
-            move_label = QLabel("&Move to:")
-            move_label.setBuddy(self._environment_choice)
-            form.addRow(move_label, row)
+            form.addRow(buddy_label("&Move to:", self._environment_choice), row)
+
         self.overview_message = QLabel()
         self.overview_message.setAccessibleName("Overview message")
         self.overview_message.setWordWrap(True)

@@ -21,7 +21,7 @@ class CaptureGuard(Protocol):
 
 
 class NoCaptureGuard:
-    """Platforms with no capture exclusion: nothing is done, and the caller is told so."""
+    """Platforms with no capture exclusion: nothing is done and set_excluded returns False."""
 
     def set_excluded(self, window: QWidget, excluded: bool) -> bool:
         return False

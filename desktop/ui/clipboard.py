@@ -13,8 +13,8 @@ CLEAR_AFTER_SECONDS = 20
 
 # Formats that ask clipboard managers not to keep the entry. A zero DWORD in
 # the two Windows "Can…" formats opts out of clipboard history and cloud
-# clipboard; the presence of the first excludes it from monitoring apps. KDE's
-# Klipper and macOS pasteboard managers read the other two.
+# clipboard. The presence of the first format excludes the entry from
+# monitoring apps. KDE's Klipper and macOS pasteboard managers read the last two.
 _ZERO_DWORD = QByteArray(b"\x00\x00\x00\x00")
 CLIPBOARD_HINTS = {
     'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"': (
@@ -65,7 +65,7 @@ class SecretClipboard(QObject):
         )
 
     def clear(self) -> None:
-        """Empty the clipboard if it still holds the secret StepDesk put there."""
+        """Empty the clipboard if it still contains the secret StepDesk put there."""
         self._timer.stop()
         if self._copied is not None and self._still_ours():
             QGuiApplication.clipboard().clear(QClipboard.Mode.Clipboard)

@@ -224,7 +224,10 @@ class CredentialsEditor(QWidget):
             active_rows = [
                 r for r in range(self.keys_model.rowCount()) if self.keys_model.key_at(r).is_active
             ]
-            row = active_rows[0] if active_rows else (0 if self.keys_model.rowCount() else -1)
+            if active_rows:
+                row = active_rows[0]
+            elif self.keys_model.rowCount():
+                row = 0
         if row >= 0:
             self.keys_view.selectRow(row)
         self._update_key_fields()
@@ -498,11 +501,15 @@ class CredentialsEditor(QWidget):
         theirs = self._guard(lambda: self._security.load(self._session, mine.application.id))
         if not isinstance(theirs, SecurityDetails):
             return
+
+        # A field changed at one desk only takes that desk's value; a field
+        # changed differently at both desks is offered to the user.
         my_urls = "\n".join(url for url in urls if url.strip())
         choices: list[FieldChoice] = []
         chosen_key, chosen_urls = public_key.strip(), my_urls
         their_urls = "\n".join(theirs.callback_urls)
         base_urls = "\n".join(mine.callback_urls)
+
         if theirs.public_key.strip() != mine.public_key.strip():
             if chosen_key != mine.public_key.strip() and chosen_key != theirs.public_key.strip():
                 choices.append(
@@ -516,11 +523,13 @@ class CredentialsEditor(QWidget):
                 )
             else:
                 chosen_key = theirs.public_key
+
         if their_urls != base_urls:
             if my_urls not in (base_urls, their_urls):
                 choices.append(FieldChoice(CALLBACK_FIELD, my_urls, their_urls))
             else:
                 chosen_urls = their_urls
+
         if choices:
             dialog = ConflictDialog(choices, self)
             accepted = dialog.exec() == ConflictDialog.DialogCode.Accepted
@@ -528,11 +537,12 @@ class CredentialsEditor(QWidget):
             dialog.deleteLater()
             if not accepted:
                 self._show_message(
-                    "Not saved. Your edits are still here; saving again shows both values."
+                    "Not saved. Your edits are still here, and saving again shows both values."
                 )
                 return
             chosen_key = picked.get(PUBLIC_KEY_FIELD, chosen_key)
             chosen_urls = picked.get(CALLBACK_FIELD, chosen_urls)
+
         self._details = theirs
         self._save(theirs, theirs.version, chosen_key, chosen_urls.splitlines())
 

@@ -95,6 +95,7 @@ class ConflictDialog(QDialog):
         self.setWindowTitle("Someone else saved first")
         self._fields = fields
         self._groups: list[QButtonGroup] = []
+
         layout = QVBoxLayout(self)
         intro = QLabel(
             "These security details were saved at another desk while you edited them. "
@@ -104,30 +105,10 @@ class ConflictDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         for field in fields:
-            box = QGroupBox(field.name)
-            grid = QGridLayout(box)
-            group = QButtonGroup(self)
-            shown = (
-                field.mine if field.mine_shown is None else field.mine_shown,
-                field.theirs if field.theirs_shown is None else field.theirs_shown,
-            )
-            for column, (label, value) in enumerate(
-                (("Keep &mine", shown[0]), ("Take &theirs", shown[1]))
-            ):
-                choice = QRadioButton(label)
-                choice.setAccessibleName(f"{field.name}: {label.replace('&', '')}")
-                group.addButton(choice, column)
-                view = QPlainTextEdit(value)
-                view.setReadOnly(True)
-                view.setAccessibleName(
-                    f"{field.name}: {'my value' if column == 0 else 'their value'}"
-                )
-                view.setMaximumHeight(120)
-                grid.addWidget(choice, 0, column)
-                grid.addWidget(view, 1, column)
-            group.button(0).setChecked(True)
+            box, group = self._field_box(field)
             self._groups.append(group)
             layout.addWidget(box)
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         use = buttons.addButton("&Use these values", QDialogButtonBox.ButtonRole.AcceptRole)
         use.setAccessibleName("Use these values")
@@ -135,6 +116,30 @@ class ConflictDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _field_box(self, field: FieldChoice) -> tuple[QGroupBox, QButtonGroup]:
+        """Build the two choices for one field, with "Keep mine" selected."""
+        box = QGroupBox(field.name)
+        grid = QGridLayout(box)
+        group = QButtonGroup(self)
+        displayed = (
+            field.mine if field.mine_shown is None else field.mine_shown,
+            field.theirs if field.theirs_shown is None else field.theirs_shown,
+        )
+        labels = ("Keep &mine", "Take &theirs")
+        descriptions = ("my value", "their value")
+        for column in range(2):
+            choice = QRadioButton(labels[column])
+            choice.setAccessibleName(f"{field.name}: {labels[column].replace('&', '')}")
+            group.addButton(choice, column)
+            view = QPlainTextEdit(displayed[column])
+            view.setReadOnly(True)
+            view.setAccessibleName(f"{field.name}: {descriptions[column]}")
+            view.setMaximumHeight(120)
+            grid.addWidget(choice, 0, column)
+            grid.addWidget(view, 1, column)
+        group.button(0).setChecked(True)
+        return box, group
 
     def choose(self, name: str, theirs: bool) -> None:
         for field, group in zip(self._fields, self._groups, strict=True):

@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
         database.setAccessibleName("Database")
         bar.addWidget(self.user_label)
         bar.addWidget(database)
+
         if self._services.is_demo:
             badge = QLabel(" DEMO ")
             badge.setAccessibleName("Demo database")
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
                 "border-radius: 3px; }"
             )
             bar.addWidget(badge)
+
         self.step_up_label = QLabel()
         self.step_up_label.setAccessibleName("Step-up state")
         self.countdown = QLabel()
@@ -301,6 +303,7 @@ class MainWindow(QMainWindow):
         self.sharing_label = QLabel("Screen sharing allowed")
         self.sharing_label.setAccessibleName("Screen sharing")
         self.sharing_label.setVisible(False)
+
         bar.addPermanentWidget(self.sharing_label)
         bar.addPermanentWidget(self.clipboard_label)
         bar.addPermanentWidget(self.step_up_label)

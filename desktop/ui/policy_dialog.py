@@ -92,7 +92,7 @@ class PolicyDialog(QDialog):
 
     The constructor reads the policy and raises StorageError if it cannot.
     Saving prompts for step-up once when the service requires it. After a save
-    the dialog is accepted, and `saved_policy` holds the policy as stored.
+    the dialog is accepted, and `saved_policy` contains the policy as stored.
     `now` gives the time that the enforcement date is compared with.
     """
 

@@ -34,6 +34,7 @@ from desktop.services.stepup import (
     VerifyOutcome,
 )
 from desktop.ui.qr import QrCodeWidget
+from desktop.ui.widgets import action_button
 
 log = logging.getLogger(__name__)
 
@@ -269,21 +270,19 @@ class StepUpDialog(QDialog):
         )
         explanation.setWordWrap(True)
         layout.addWidget(explanation)
+
         self._codes_view = QPlainTextEdit()
         self._codes_view.setReadOnly(True)
         self._codes_view.setAccessibleName("Recovery codes")
         layout.addWidget(self._codes_view)
-        row = QHBoxLayout()
-        save = QPushButton("&Save as text file…")
-        save.setAccessibleName("Save as text file")
-        save.setAutoDefault(False)
-        save.clicked.connect(self._save_codes)
-        copy = QPushButton("Co&py codes")
-        copy.setAccessibleName("Copy recovery codes")
-        copy.setAutoDefault(False)
-        copy.clicked.connect(
-            lambda: QGuiApplication.clipboard().setText("\n".join(self._recovery_codes))
+
+        save = action_button("&Save as text file…", "Save as text file", self._save_codes)
+        copy = action_button(
+            "Co&py codes",
+            "Copy recovery codes",
+            lambda: QGuiApplication.clipboard().setText("\n".join(self._recovery_codes)),
         )
+        row = QHBoxLayout()
         row.addWidget(save)
         row.addWidget(copy)
         row.addStretch()

@@ -1,8 +1,7 @@
 """Timers come from a factory so tests can list and fire them by hand.
 
-Timers only refresh what is displayed; whether the unlock window is open is
-decided by the session at each call, because timers stop while a laptop
-sleeps.
+Timers only refresh what is displayed. The session decides at each call
+whether the unlock window is open, because timers stop while a laptop sleeps.
 """
 
 from collections.abc import Callable

@@ -16,9 +16,9 @@ REFRESH_MS = 1000
 class UnlockMonitor(QObject):
     """Announces unlocking, locking and the time left.
 
-    The session decides at each call whether it is unlocked; this object
-    only polls it so that the countdown and the editors follow, and so a
-    window that ended while no one called still wipes its secrets.
+    The session decides at each call whether it is unlocked. This object
+    only polls it, so that the countdown and the editors follow and a window
+    that ended while no call was made still wipes its secrets.
     """
 
     unlocked = Signal()
